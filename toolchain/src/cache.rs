@@ -1,0 +1,102 @@
+//! Detection results cached as human-readable TOML in the target's build
+//! directory. Re-detected when the request (flags, relevant environment
+//! variables) changes or any tool file's path, size or mtime does.
+
+use crate::detect::{self, Request, Toolchains};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ToolStamp {
+    path: PathBuf,
+    size: u64,
+    mtime_ns: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CacheFile {
+    /// Bumped when the cached format or the probes change meaning.
+    format: u32,
+    request: Request,
+    tools: Vec<ToolStamp>,
+    toolchains: Toolchains,
+}
+
+const FORMAT: u32 = 2;
+
+fn stamp(path: &Path) -> Option<ToolStamp> {
+    // Follow symlinks: /usr/bin/gcc -> gcc-12 changes when the target does.
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime_ns = meta
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos() as i64;
+    Some(ToolStamp {
+        path: path.to_path_buf(),
+        size: meta.len(),
+        mtime_ns,
+    })
+}
+
+/// Whether the result came from the cache, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Cached,
+    Probed,
+}
+
+/// Returns cached toolchains when still valid, otherwise detects and
+/// writes the cache (atomically).
+pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, Origin)> {
+    if let Some(tc) = load(req, cache_path) {
+        return Ok((tc, Origin::Cached));
+    }
+    let dir = cache_path.parent().unwrap_or(Path::new("."));
+    let scratch = dir.join("probe");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let tc = detect::detect(req, &scratch)?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let file = CacheFile {
+        format: FORMAT,
+        request: req.clone(),
+        tools: tc.tool_paths().iter().filter_map(|p| stamp(p)).collect(),
+        toolchains: tc.clone(),
+    };
+    let mut text = String::from(
+        "# Toolchain detection results, written by `cargo xtask`.\n\
+         # Re-probed automatically when a tool or a relevant variable changes;\n\
+         # delete this file to force it.\n\n",
+    );
+    text.push_str(&toml::to_string_pretty(&file).context("cannot serialise the toolchain cache")?);
+    write_atomic(cache_path, text.as_bytes())?;
+    Ok((tc, Origin::Probed))
+}
+
+fn load(req: &Request, cache_path: &Path) -> Option<Toolchains> {
+    let text = std::fs::read_to_string(cache_path).ok()?;
+    let file: CacheFile = toml::from_str(&text).ok()?;
+    if file.format != FORMAT || file.request != *req {
+        return None;
+    }
+    for t in &file.tools {
+        if stamp(&t.path).as_ref() != Some(t) {
+            return None;
+        }
+    }
+    Some(file.toolchains)
+}
+
+/// Writes a file by writing a sibling temp file and renaming it over.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}

@@ -1,0 +1,277 @@
+//! Probing a C compiler by asking it: predefined macros, -dumpmachine,
+//! -dumpfullversion and trial compiles. Never by parsing its banner.
+
+use crate::exec;
+use crate::version::Version;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Gcc,
+    Clang,
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Family::Gcc => "gcc",
+            Family::Clang => "clang",
+        })
+    }
+}
+
+/// Everything we learned about one compiler. Stored in the cached config,
+/// so it is plain data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compiler {
+    pub path: PathBuf,
+    /// Arguments that are part of the compiler's identity, such as
+    /// `--target=aarch64-linux-gnu` for clang.
+    pub args: Vec<String>,
+    /// Where this compiler came from: a flag, a variable, or "search".
+    pub source: String,
+    pub family: Family,
+    pub version: Version,
+    /// What `-dumpmachine` printed.
+    pub machine: String,
+    /// Arch name derived from the predefined macros (x86_64, aarch64,
+    /// ppc64le, ...), the ground truth for what the compiler emits.
+    pub arch: String,
+    /// The compiler's own header directory (stddef.h, stdint.h, ...).
+    pub include_dir: PathBuf,
+    /// The compiler builds PIE by default: we must pass -fno-pie/-no-pie.
+    pub pie_default: bool,
+    /// Freestanding headers compile with -nostdinc and include_dir.
+    pub freestanding_headers: bool,
+    /// `-mstack-protector-guard=global` accepted for this arch.
+    pub ssp_guard_global: bool,
+}
+
+impl Compiler {
+    /// The command line prefix: path plus identity arguments.
+    pub fn command(&self) -> std::process::Command {
+        let mut cmd = exec::scrubbed(&self.path);
+        cmd.args(&self.args);
+        cmd
+    }
+
+    /// "gcc 12.2.0" or "clang 16.0.6".
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.family, self.version)
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String> {
+        let mut all: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        exec::stdout(&self.path, &all)
+    }
+}
+
+/// Maps the first component of a GNU triple to our arch names.
+pub fn arch_of_triple(triple: &str) -> String {
+    let first = triple.split('-').next().unwrap_or("");
+    match first {
+        "amd64" | "x86_64" => "x86_64".into(),
+        "arm64" | "aarch64" => "aarch64".into(),
+        "powerpc64le" | "ppc64le" => "ppc64le".into(),
+        other => other.into(),
+    }
+}
+
+/// Arch from predefined macros, which cannot lie about what is emitted.
+fn arch_of_macros(macros: &BTreeMap<String, String>) -> String {
+    let has = |m: &str| macros.contains_key(m);
+    if has("__x86_64__") {
+        "x86_64".into()
+    } else if has("__aarch64__") {
+        "aarch64".into()
+    } else if has("__powerpc64__") && has("__LITTLE_ENDIAN__") {
+        "ppc64le".into()
+    } else if has("__powerpc64__") {
+        "ppc64".into()
+    } else if has("__i386__") {
+        "i386".into()
+    } else if has("__arm__") {
+        "arm".into()
+    } else if has("__riscv") {
+        "riscv64".into()
+    } else {
+        "unknown".into()
+    }
+}
+
+/// Parses the output of `-dM -E`.
+pub fn parse_macros(text: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let mut it = rest.splitn(2, ' ');
+            if let Some(name) = it.next() {
+                map.insert(name.to_string(), it.next().unwrap_or("").to_string());
+            }
+        }
+    }
+    map
+}
+
+fn macro_u32(macros: &BTreeMap<String, String>, name: &str) -> Option<u32> {
+    macros.get(name).and_then(|v| v.trim().parse().ok())
+}
+
+/// Asks the compiler at `path` (with identity `args`) what it is. Fails
+/// only when the compiler cannot be run or does not answer like a C
+/// compiler; verdicts such as "too old" are left to the caller.
+pub fn probe(path: &Path, args: &[String], source: &str, scratch: &Path) -> Result<Compiler> {
+    let mut c = Compiler {
+        path: path.to_path_buf(),
+        args: args.to_vec(),
+        source: source.to_string(),
+        family: Family::Gcc,
+        version: Version::new(0, 0, 0),
+        machine: String::new(),
+        arch: String::new(),
+        include_dir: PathBuf::new(),
+        pie_default: false,
+        freestanding_headers: false,
+        ssp_guard_global: false,
+    };
+    let macros = parse_macros(
+        &c.run(&["-dM", "-E", "-x", "c", "/dev/null"])
+            .context("the compiler did not list its predefined macros (-dM -E)")?,
+    );
+    if macros.contains_key("__clang__") {
+        c.family = Family::Clang;
+        c.version = Version::new(
+            macro_u32(&macros, "__clang_major__").context("__clang_major__ missing")?,
+            macro_u32(&macros, "__clang_minor__").unwrap_or(0),
+            macro_u32(&macros, "__clang_patchlevel__").unwrap_or(0),
+        );
+    } else if macros.contains_key("__GNUC__") {
+        c.family = Family::Gcc;
+        // -dumpfullversion gives all three numbers on GCC >= 7; the
+        // macros are the fallback and agree on major.minor.
+        let full = c
+            .run(&["-dumpfullversion", "-dumpversion"])
+            .ok()
+            .and_then(|s| Version::parse(s.trim()));
+        c.version = match full {
+            Some(v) => v,
+            None => Version::new(
+                macro_u32(&macros, "__GNUC__").context("__GNUC__ missing")?,
+                macro_u32(&macros, "__GNUC_MINOR__").unwrap_or(0),
+                macro_u32(&macros, "__GNUC_PATCHLEVEL__").unwrap_or(0),
+            ),
+        };
+    } else {
+        bail!("it defines neither __GNUC__ nor __clang__: not a GCC or clang compiler");
+    }
+    c.machine = c
+        .run(&["-dumpmachine"])
+        .context("the compiler did not answer -dumpmachine")?
+        .trim()
+        .to_string();
+    c.arch = arch_of_macros(&macros);
+    c.pie_default = macros.contains_key("__PIE__") || macros.contains_key("__pie__");
+    let inc = c
+        .run(&["-print-file-name=include"])
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    c.include_dir = PathBuf::from(inc);
+    c.freestanding_headers = c.include_dir.is_absolute() && probe_headers(&c, scratch).is_ok();
+    c.ssp_guard_global = probe_flag(&c, scratch, &["-mstack-protector-guard=global"]).is_ok();
+    Ok(c)
+}
+
+/// The headers a freestanding unikernel may use, from the compiler alone.
+/// (GCC's limits.h chains to the C library's, so it is not one of them.)
+pub const FREESTANDING_HEADERS: &[&str] = &[
+    "float.h",
+    "iso646.h",
+    "stdalign.h",
+    "stdarg.h",
+    "stdbool.h",
+    "stddef.h",
+    "stdint.h",
+    "stdnoreturn.h",
+];
+
+fn probe_headers(c: &Compiler, scratch: &Path) -> Result<()> {
+    let src = scratch.join("headers.c");
+    let mut text: String = FREESTANDING_HEADERS
+        .iter()
+        .map(|h| format!("#include <{h}>\n"))
+        .collect();
+    text.push_str("int probe(void) { return (int)sizeof(size_t); }\n");
+    std::fs::write(&src, text).context("cannot write probe source")?;
+    let mut cmd = c.command();
+    cmd.args(["-ffreestanding", "-nostdinc", "-isystem"])
+        .arg(&c.include_dir)
+        .args(["-fsyntax-only"])
+        .arg(&src);
+    exec::check(cmd)
+}
+
+/// Compiles an empty translation unit with extra flags; Ok when accepted
+/// without warnings about the flag.
+pub fn probe_flag(c: &Compiler, scratch: &Path, flags: &[&str]) -> Result<()> {
+    let src = scratch.join("flag.c");
+    std::fs::write(
+        &src,
+        "int probe(int x) { char b[64]; b[x] = 1; return b[x + 1]; }\n",
+    )
+    .context("cannot write probe source")?;
+    let obj = scratch.join("flag.o");
+    let mut cmd = c.command();
+    cmd.args(["-Werror", "-fstack-protector-strong", "-c"])
+        .args(flags)
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj);
+    exec::check(cmd)
+}
+
+/// Compiles a tiny object for the linker and objcopy probes.
+pub fn compile_probe_object(c: &Compiler, scratch: &Path, name: &str) -> Result<PathBuf> {
+    let src = scratch.join(format!("{name}.c"));
+    std::fs::write(
+        &src,
+        "int probe_data = 1;\nint probe_func(void) { return probe_data; }\n",
+    )
+    .context("cannot write probe source")?;
+    let obj = scratch.join(format!("{name}.o"));
+    let mut cmd = c.command();
+    cmd.args(["-ffreestanding", "-fno-pie", "-c"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj);
+    exec::check(cmd)
+        .with_context(|| format!("{} cannot compile a trivial file", c.path.display()))?;
+    Ok(obj)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triples_map_to_arches() {
+        assert_eq!(arch_of_triple("x86_64-linux-gnu"), "x86_64");
+        assert_eq!(arch_of_triple("aarch64-unknown-linux-gnu"), "aarch64");
+        assert_eq!(arch_of_triple("powerpc64le-linux-gnu"), "ppc64le");
+        assert_eq!(arch_of_triple("arm64-apple-darwin"), "aarch64");
+    }
+
+    #[test]
+    fn macros_parse() {
+        let m = parse_macros("#define __GNUC__ 12\n#define __x86_64__ 1\n#define EMPTY\n");
+        assert_eq!(m.get("__GNUC__").map(String::as_str), Some("12"));
+        assert!(m.contains_key("EMPTY"));
+        assert_eq!(arch_of_macros(&m), "x86_64");
+    }
+}

@@ -1,0 +1,263 @@
+//! Detection driven by fake compilers: small shell scripts that answer the
+//! questions GCC and clang are asked, as a given version would, and record
+//! their argv.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use toolchain::{detect, Family, Overrides, Request, Role, Version};
+
+struct Fake<'a> {
+    name: &'a str,
+    clang: bool,
+    version: (u32, u32, u32),
+    machine: &'a str,
+    arch_macros: &'a str,
+}
+
+/// Writes the fake compiler into `dir` and returns its path.
+fn write_fake(dir: &Path, f: &Fake) -> PathBuf {
+    let (a, b, c) = f.version;
+    let family_macros = if f.clang {
+        format!("#define __clang__ 1\n#define __clang_major__ {a}\n#define __clang_minor__ {b}\n#define __clang_patchlevel__ {c}\n#define __GNUC__ 4\n")
+    } else {
+        format!(
+            "#define __GNUC__ {a}\n#define __GNUC_MINOR__ {b}\n#define __GNUC_PATCHLEVEL__ {c}\n"
+        )
+    };
+    let inc = dir.join(format!("{}-include", f.name));
+    std::fs::create_dir_all(&inc).unwrap();
+    let dumpversion = if f.clang {
+        format!("{a}.{b}.{c}")
+    } else {
+        format!("{a}.{b}.{c}")
+    };
+    let script = format!(
+        r#"#!/bin/sh
+echo "$@" >> "$0.argv"
+case "$*" in
+  *-dM*) printf '{macros}{arch}#define __PIE__ 2\n' ;;
+  *-dumpfullversion*) echo {dumpversion} ;;
+  *-dumpversion*) echo {dumpversion} ;;
+  *-dumpmachine*) echo {machine} ;;
+  *-print-file-name=include*) echo {inc} ;;
+  *-print-prog-name=*) echo nonexistent-tool ;;
+  *)
+    out=""; prev=""
+    for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
+    [ -n "$out" ] && : > "$out"
+    ;;
+esac
+exit 0
+"#,
+        macros = family_macros.replace('\n', "\\n"),
+        arch = f.arch_macros.replace('\n', "\\n"),
+        dumpversion = dumpversion,
+        machine = f.machine,
+        inc = inc.display(),
+    );
+    let path = dir.join(f.name);
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+const X86: &str = "#define __x86_64__ 1\n";
+const ARM: &str = "#define __aarch64__ 1\n";
+
+fn request(arch: &str, triple: &str, env: BTreeMap<String, String>) -> Request {
+    Request {
+        arch: arch.into(),
+        gnu_triple: triple.into(),
+        build_arch: "x86_64".into(),
+        min_gcc: 9,
+        min_clang: 12,
+        overrides: Overrides::default(),
+        env,
+    }
+}
+
+/// Runs detection with TARGET_CC pointing at a fake and PATH at `dir`
+/// only; returns the target compiler found or the problem messages.
+fn detect_target(
+    dir: &Path,
+    f: &Fake,
+    arch: &str,
+    triple: &str,
+) -> Result<toolchain::Compiler, String> {
+    let path = write_fake(dir, f);
+    let mut env = BTreeMap::new();
+    env.insert("PATH".to_string(), dir.display().to_string());
+    env.insert("TARGET_CC".to_string(), path.display().to_string());
+    let req = request(arch, triple, env);
+    let tc = detect::detect(&req, &dir.join("scratch")).expect("detect runs");
+    match tc.target_cc {
+        Some(c) => Ok(c),
+        None => Err(tc
+            .problems_for(Role::Target)
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
+fn gcc(name: &str, major: u32) -> Fake<'_> {
+    Fake {
+        name,
+        clang: false,
+        version: (major, 1, 0),
+        machine: "x86_64-linux-gnu",
+        arch_macros: X86,
+    }
+}
+
+#[test]
+fn gcc_8_is_rejected_naming_8_and_the_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        detect_target(dir.path(), &gcc("gcc-8", 8), "x86_64", "x86_64-linux-gnu").unwrap_err();
+    assert!(err.contains("gcc 8.1.0 is too old"), "{err}");
+    assert!(err.contains("minimum is gcc 9"), "{err}");
+    assert!(err.contains("TARGET_CC"), "{err}");
+}
+
+#[test]
+fn gcc_9_10_14_and_100_are_accepted() {
+    for major in [9, 10, 14, 100] {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("gcc-{major}");
+        let c = detect_target(dir.path(), &gcc(&name, major), "x86_64", "x86_64-linux-gnu")
+            .unwrap_or_else(|e| panic!("gcc {major} rejected: {e}"));
+        assert_eq!(c.family, Family::Gcc);
+        assert_eq!(c.version, Version::new(major, 1, 0));
+        assert!(c.pie_default);
+        assert_eq!(c.source, "TARGET_CC");
+        // The fake recorded how it was asked: by -dM -E, never --version.
+        let argv = std::fs::read_to_string(dir.path().join(format!("{name}.argv"))).unwrap();
+        assert!(argv.contains("-dM -E"), "{argv}");
+        assert!(!argv.contains("--version"), "{argv}");
+    }
+}
+
+#[test]
+fn clang_11_is_rejected_and_clang_16_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = Fake {
+        name: "clang-11",
+        clang: true,
+        version: (11, 1, 0),
+        machine: "x86_64-pc-linux-gnu",
+        arch_macros: X86,
+    };
+    let err = detect_target(dir.path(), &old, "x86_64", "x86_64-linux-gnu").unwrap_err();
+    assert!(
+        err.contains("clang 11.1.0 is too old: the minimum is clang 12"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let new = Fake {
+        name: "clang-16",
+        clang: true,
+        version: (16, 0, 6),
+        machine: "x86_64-pc-linux-gnu",
+        arch_macros: X86,
+    };
+    let c = detect_target(dir.path(), &new, "x86_64", "x86_64-linux-gnu").unwrap();
+    assert_eq!(c.family, Family::Clang);
+    assert_eq!(c.version, Version::new(16, 0, 6));
+}
+
+#[test]
+fn a_cross_aarch64_gcc_is_accepted_for_aarch64() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Fake {
+        name: "aarch64-linux-gnu-gcc",
+        clang: false,
+        version: (12, 2, 0),
+        machine: "aarch64-linux-gnu",
+        arch_macros: ARM,
+    };
+    let c = detect_target(dir.path(), &f, "aarch64", "aarch64-linux-gnu").unwrap();
+    assert_eq!(c.arch, "aarch64");
+    assert_eq!(c.machine, "aarch64-linux-gnu");
+}
+
+#[test]
+fn a_compiler_for_the_wrong_arch_is_rejected_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        detect_target(dir.path(), &gcc("gcc", 12), "aarch64", "aarch64-linux-gnu").unwrap_err();
+    assert!(
+        err.contains("-dumpmachine says x86_64-linux-gnu (x86_64), but aarch64 is needed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_explicit_compiler_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = BTreeMap::new();
+    env.insert("PATH".to_string(), dir.path().display().to_string());
+    env.insert("TARGET_CC".to_string(), "/nonexistent".to_string());
+    let tc = detect::detect(
+        &request("x86_64", "x86_64-linux-gnu", env),
+        &dir.path().join("s"),
+    )
+    .unwrap();
+    assert!(tc.target_cc.is_none());
+    let msg = tc
+        .problems_for(Role::Target)
+        .next()
+        .unwrap()
+        .message
+        .clone();
+    assert!(msg.contains("TARGET_CC = /nonexistent"), "{msg}");
+}
+
+#[test]
+fn search_prefers_plain_names_then_newest_versioned() {
+    let dir = tempfile::tempdir().unwrap();
+    // gcc-8 is too old; gcc-100 is newer than gcc-14 (integers, not text).
+    write_fake(dir.path(), &gcc("gcc-8", 8));
+    write_fake(dir.path(), &gcc("gcc-14", 14));
+    write_fake(dir.path(), &gcc("gcc-100", 100));
+    let mut env = BTreeMap::new();
+    env.insert("PATH".to_string(), dir.path().display().to_string());
+    let tc = detect::detect(
+        &request("x86_64", "x86_64-linux-gnu", env),
+        &dir.path().join("s"),
+    )
+    .unwrap();
+    let c = tc.target_cc.expect("found one");
+    assert_eq!(c.version.major, 100);
+    assert_eq!(c.source, "search");
+}
+
+#[test]
+fn cc_for_another_arch_does_not_stop_a_cross_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let native = write_fake(dir.path(), &gcc("gcc", 12));
+    let f = Fake {
+        name: "aarch64-linux-gnu-gcc",
+        clang: false,
+        version: (12, 2, 0),
+        machine: "aarch64-linux-gnu",
+        arch_macros: ARM,
+    };
+    write_fake(dir.path(), &f);
+    let mut env = BTreeMap::new();
+    env.insert("PATH".to_string(), dir.path().display().to_string());
+    env.insert("CC".to_string(), native.display().to_string());
+    let tc = detect::detect(
+        &request("aarch64", "aarch64-linux-gnu", env),
+        &dir.path().join("s"),
+    )
+    .unwrap();
+    let c = tc.target_cc.expect("found the cross compiler");
+    assert!(c.path.ends_with("aarch64-linux-gnu-gcc"));
+    assert!(tc
+        .rejected
+        .iter()
+        .any(|r| r.tool.ends_with("/gcc") && r.reason.contains("x86_64")));
+}

@@ -1,0 +1,152 @@
+//! Config: what `targets.toml` and detection say about each requested
+//! arch. The plain data the planner works from.
+
+use crate::targets::Targets;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use toolchain::cache::{self, Origin};
+use toolchain::{Overrides, Request, Toolchains};
+
+/// Flags shared by every command that needs toolchains.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ToolFlags {
+    /// Target arch; repeatable. Arch names, aliases, GNU, Rust or Solo5
+    /// triples are accepted. Default: the build machine's arch.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Every arch the build machine's OS supports.
+    #[arg(long)]
+    pub all_targets: bool,
+    /// C compiler for both tenders and bindings.
+    #[arg(long, value_name = "CC")]
+    pub cc: Option<String>,
+    /// C compiler for the tenders (overrides HOST_CC).
+    #[arg(long, value_name = "CC")]
+    pub host_cc: Option<String>,
+    /// C compiler for bindings and unikernels (overrides TARGET_CC).
+    #[arg(long, value_name = "CC")]
+    pub target_cc: Option<String>,
+    /// Linker for unikernels (overrides TARGET_LD).
+    #[arg(long, value_name = "LD")]
+    pub target_ld: Option<String>,
+    /// objcopy for the target (overrides TARGET_OBJCOPY).
+    #[arg(long, value_name = "OBJCOPY")]
+    pub target_objcopy: Option<String>,
+    /// Sysroot holding the host arch's libraries (libseccomp) for cross builds.
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
+}
+
+/// The repository root (where targets.toml lives).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Root of all build outputs.
+pub fn out_root() -> PathBuf {
+    repo_root().join("target").join("solo5")
+}
+
+/// The build machine's arch in our naming.
+pub fn build_arch() -> String {
+    match std::env::consts::ARCH {
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le".into(),
+        other => other.into(),
+    }
+}
+
+/// One arch's configuration.
+#[derive(Debug, Clone)]
+pub struct ArchConfig {
+    pub arch: String,
+    pub tools: Toolchains,
+    pub origin: Origin,
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub targets: Targets,
+    pub build_arch: String,
+    pub arches: Vec<ArchConfig>,
+}
+
+pub fn load_targets(root: &Path) -> Result<Targets> {
+    Targets::load(&root.join("targets.toml"))
+}
+
+/// Resolves the `--target` flags to arch names (deduplicated, in order).
+pub fn selected_arches(targets: &Targets, flags: &ToolFlags) -> Result<Vec<String>> {
+    let mut arches = Vec::new();
+    if flags.all_targets {
+        arches.extend(
+            targets
+                .host
+                .get("linux")
+                .into_iter()
+                .flat_map(|m| m.keys().cloned()),
+        );
+    }
+    for spec in &flags.targets {
+        arches.push(targets.resolve_target(spec)?);
+    }
+    if arches.is_empty() {
+        arches.push(build_arch());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    arches.retain(|a| seen.insert(a.clone()));
+    Ok(arches)
+}
+
+pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Request> {
+    let a = targets
+        .arch
+        .get(arch)
+        .with_context(|| format!("arch {arch} is not in targets.toml"))?;
+    Ok(Request {
+        arch: arch.to_string(),
+        gnu_triple: a.gnu_triple.clone(),
+        build_arch: build_arch(),
+        min_gcc: targets.compilers.min_gcc,
+        min_clang: targets.compilers.min_clang,
+        overrides: Overrides {
+            cc: flags.cc.clone(),
+            host_cc: flags.host_cc.clone(),
+            target_cc: flags.target_cc.clone(),
+            target_ld: flags.target_ld.clone(),
+            target_objcopy: flags.target_objcopy.clone(),
+            sysroot: flags.sysroot.clone(),
+        },
+        env: toolchain::detect::env_snapshot(),
+    })
+}
+
+/// Reads targets.toml and detects (or loads cached) toolchains for every
+/// selected arch.
+pub fn load(flags: &ToolFlags) -> Result<Config> {
+    let root = repo_root();
+    let targets = load_targets(&root)?;
+    let mut arches = Vec::new();
+    for arch in selected_arches(&targets, flags)? {
+        let req = request(&targets, &arch, flags)?;
+        let out_dir = out_root().join(&arch);
+        let (tools, origin) = cache::load_or_detect(&req, &out_dir.join("toolchain.toml"))
+            .with_context(|| format!("detecting toolchains for {arch}"))?;
+        arches.push(ArchConfig {
+            arch,
+            tools,
+            origin,
+            out_dir,
+        });
+    }
+    Ok(Config {
+        root,
+        targets,
+        build_arch: build_arch(),
+        arches,
+    })
+}
