@@ -37,8 +37,13 @@ pub struct ToolFlags {
     pub sysroot: Option<PathBuf>,
 }
 
-/// The repository root (where targets.toml lives).
+/// The repository root (where targets.toml lives). `SOLO5_XTASK_ROOT`
+/// points the xtask at another copy of the tree (the engine's own tests
+/// build scratch copies this way).
 pub fn repo_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("SOLO5_XTASK_ROOT") {
+        return PathBuf::from(root);
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -47,6 +52,7 @@ pub fn repo_root() -> PathBuf {
 
 /// Root of all build outputs.
 pub fn out_root() -> PathBuf {
+    // Relative to the root the xtask works on.
     repo_root().join("target").join("solo5")
 }
 

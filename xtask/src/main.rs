@@ -1,9 +1,14 @@
 //! `cargo xtask`: configure, build and test solo5. This file only parses
 //! flags and dispatches; each command lives in its own module.
 
+mod build;
 mod config;
 mod doctor;
+mod plan;
+mod run;
 mod targets;
+mod testspec;
+mod version;
 
 use clap::{Parser, Subcommand};
 
@@ -22,12 +27,15 @@ struct Cli {
 enum Command {
     /// Show the toolchains found, what can be built and tested, and what to install.
     Doctor(doctor::Flags),
+    /// Build tenders, bindings and test unikernels under target/solo5/<arch>/.
+    Build(build::Flags),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Doctor(f) => doctor::run(f),
+        Command::Build(f) => build::run(f),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,0 +1,393 @@
+//! Run: executes a Plan in parallel and incrementally.
+//!
+//! A step is up to date when its stamp (under obj/.stamps) records the same
+//! command hash, the same size and mtime for every input it read (explicit
+//! ones and those its depfile named) and every output, and none of the
+//! steps it depends on ran. Outputs are written under temp names and
+//! renamed, and the stamp is written last, so an interrupted build never
+//! leaves a file a later build trusts.
+
+use crate::plan::{Action, Plan, Step};
+use anyhow::{anyhow, Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+use std::time::UNIX_EPOCH;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FileStamp {
+    path: PathBuf,
+    size: u64,
+    mtime_ns: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Stamp {
+    command: String,
+    inputs: Vec<FileStamp>,
+    outputs: Vec<FileStamp>,
+}
+
+fn file_stamp(root: &Path, path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(root.join(path)).ok()?;
+    let mtime_ns = meta
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos() as i64;
+    Some(FileStamp {
+        path: path.to_path_buf(),
+        size: meta.len(),
+        mtime_ns,
+    })
+}
+
+/// What identifies a step's work: the action with all its arguments.
+fn command_hash(step: &Step) -> String {
+    let mut h = Sha256::new();
+    match &step.action {
+        Action::Run {
+            program,
+            args,
+            renames,
+        } => {
+            h.update(b"run\0");
+            h.update(program.as_os_str().as_encoded_bytes());
+            for a in args {
+                h.update(b"\0");
+                h.update(a.as_bytes());
+            }
+            for (from, to) in renames {
+                h.update(format!("\0{}>{}", from.display(), to.display()).as_bytes());
+            }
+        }
+        Action::Write { contents } => {
+            h.update(b"write\0");
+            h.update(contents);
+        }
+        Action::Copy { from } => {
+            h.update(b"copy\0");
+            h.update(from.as_os_str().as_encoded_bytes());
+        }
+    }
+    for o in &step.outputs {
+        h.update(format!("\0out:{}", o.display()).as_bytes());
+    }
+    format!("{:x}", h.finalize())
+}
+
+fn stamp_path(stamps: &Path, output: &Path) -> PathBuf {
+    let name: String = output
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '%'
+            }
+        })
+        .collect();
+    stamps.join(name)
+}
+
+fn stamps_dir(step: &Step) -> PathBuf {
+    PathBuf::from("target/solo5")
+        .join(&step.arch)
+        .join("obj/.stamps")
+}
+
+/// True when the step's stamp proves its outputs current.
+fn up_to_date(root: &Path, step: &Step) -> bool {
+    let Some(first) = step.outputs.first() else {
+        return false;
+    };
+    let path = root.join(stamp_path(&stamps_dir(step), first));
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Ok(stamp) = toml::from_str::<Stamp>(&text) else {
+        return false;
+    };
+    if stamp.command != command_hash(step) {
+        return false;
+    }
+    let same = |list: &[FileStamp]| {
+        list.iter()
+            .all(|f| file_stamp(root, &f.path).as_ref() == Some(f))
+    };
+    same(&stamp.inputs)
+        && same(&stamp.outputs)
+        && stamp.outputs.len() == step.outputs.len()
+        && step
+            .inputs
+            .iter()
+            .all(|i| stamp.inputs.iter().any(|f| f.path == *i))
+}
+
+/// Parses a make-style depfile: every prerequisite of every rule.
+pub fn parse_depfile(text: &str) -> Vec<PathBuf> {
+    let joined = text.replace("\\\n", " ");
+    let mut deps = Vec::new();
+    for line in joined.lines() {
+        let Some((_, rest)) = line.split_once(": ").or_else(|| line.split_once(":\t")) else {
+            continue;
+        };
+        let mut cur = String::new();
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&' ') => {
+                    cur.push(' ');
+                    chars.next();
+                }
+                ' ' | '\t' => {
+                    if !cur.is_empty() {
+                        deps.push(PathBuf::from(std::mem::take(&mut cur)));
+                    }
+                }
+                _ => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            deps.push(PathBuf::from(cur));
+        }
+    }
+    deps.sort();
+    deps.dedup();
+    deps
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    toolchain::cache::write_atomic(path, bytes)
+}
+
+/// Executes one step; returns the extra inputs its depfile named.
+fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
+    for o in &step.outputs {
+        if let Some(dir) = root.join(o).parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    match &step.action {
+        Action::Write { contents } => {
+            write_atomic(&root.join(&step.outputs[0]), contents)?;
+            Ok(vec![])
+        }
+        Action::Copy { from } => {
+            let out = root.join(&step.outputs[0]);
+            let tmp = out.with_extension("cp.tmp");
+            std::fs::copy(root.join(from), &tmp)
+                .with_context(|| format!("cannot copy {} to {}", from.display(), tmp.display()))?;
+            std::fs::rename(&tmp, &out)
+                .with_context(|| format!("cannot rename {}", tmp.display()))?;
+            Ok(vec![])
+        }
+        Action::Run {
+            program,
+            args,
+            renames,
+        } => {
+            let shown = format!("{} {}", program.display(), args.join(" "));
+            if verbose {
+                println!("{shown}");
+            }
+            let out = toolchain::exec::scrubbed(program)
+                .args(args)
+                .current_dir(root)
+                .output()
+                .with_context(|| format!("cannot run {}", program.display()))?;
+            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&out.stderr));
+            if !out.status.success() {
+                for (from, _) in renames {
+                    let _ = std::fs::remove_file(root.join(from));
+                }
+                return Err(anyhow!(
+                    "{} failed ({}):\n  {shown}\n{}",
+                    step.label,
+                    out.status,
+                    text.trim_end()
+                ));
+            }
+            if !text.trim().is_empty() {
+                // Warnings from a successful step are still worth seeing.
+                println!("{}", text.trim_end());
+            }
+            let mut deps = Vec::new();
+            if let Some(d) = &step.depfile {
+                let d = root.join(d);
+                let text = std::fs::read_to_string(&d)
+                    .with_context(|| format!("cannot read depfile {}", d.display()))?;
+                deps = parse_depfile(&text);
+                let _ = std::fs::remove_file(&d);
+            }
+            for (from, to) in renames {
+                std::fs::rename(root.join(from), root.join(to)).with_context(|| {
+                    format!("cannot rename {} to {}", from.display(), to.display())
+                })?;
+            }
+            Ok(deps)
+        }
+    }
+}
+
+fn record(root: &Path, step: &Step, extra_inputs: Vec<PathBuf>) -> Result<()> {
+    let mut inputs: Vec<PathBuf> = step.inputs.clone();
+    for d in extra_inputs {
+        // Depfiles name system headers by absolute path and ours relative
+        // to the root; both are tracked.
+        let rel = d.strip_prefix(root).map(Path::to_path_buf).unwrap_or(d);
+        inputs.push(rel);
+    }
+    inputs.sort();
+    inputs.dedup();
+    let stamp = Stamp {
+        command: command_hash(step),
+        inputs: inputs.iter().filter_map(|p| file_stamp(root, p)).collect(),
+        outputs: step
+            .outputs
+            .iter()
+            .filter_map(|p| file_stamp(root, p))
+            .collect(),
+    };
+    let path = root.join(stamp_path(&stamps_dir(step), &step.outputs[0]));
+    write_atomic(&path, toml::to_string(&stamp).context("stamp")?.as_bytes())
+}
+
+pub struct Options {
+    pub jobs: usize,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub ran: usize,
+    pub total: usize,
+}
+
+struct State {
+    /// Dirty steps not yet started, in plan (dependency) order.
+    pending: Vec<usize>,
+    done: Vec<bool>,
+    running: usize,
+    finished: usize,
+    error: Option<anyhow::Error>,
+}
+
+/// Runs every out-of-date step of the plan. Stops starting new steps at the
+/// first failure, lets running ones finish, and reports it.
+pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
+    let n = plan.steps.len();
+    // Decide up front what must run (as ninja does): a step runs if its own
+    // stamp is stale or any step it depends on runs.
+    let mut dirty = vec![false; n];
+    for (i, step) in plan.steps.iter().enumerate() {
+        dirty[i] = step.deps.iter().any(|&d| dirty[d]) || !up_to_date(root, step);
+    }
+    let pending: Vec<usize> = (0..n).filter(|&i| dirty[i]).collect();
+    let total = pending.len();
+    if total == 0 {
+        return Ok(Summary { ran: 0, total: n });
+    }
+    let tty = std::io::stdout().is_terminal() && !opts.verbose;
+    let state = Mutex::new(State {
+        pending,
+        done: dirty.iter().map(|d| !d).collect(),
+        running: 0,
+        finished: 0,
+        error: None,
+    });
+    let cv = Condvar::new();
+    let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1) {
+            scope.spawn(|| loop {
+                let (i, k) = {
+                    let mut st = lock();
+                    loop {
+                        if st.error.is_some() || (st.pending.is_empty() && st.running == 0) {
+                            cv.notify_all();
+                            return;
+                        }
+                        let ready = st
+                            .pending
+                            .iter()
+                            .position(|&i| plan.steps[i].deps.iter().all(|&d| st.done[d]));
+                        match ready {
+                            Some(pos) => {
+                                let i = st.pending.remove(pos);
+                                st.running += 1;
+                                let k = total - st.pending.len();
+                                break (i, k);
+                            }
+                            None if st.pending.is_empty() => return,
+                            None => st = cv.wait(st).unwrap_or_else(|e| e.into_inner()),
+                        }
+                    }
+                };
+                let step = &plan.steps[i];
+                let line = format!("[{k}/{total}] {} {} {}", step.verb, step.arch, step.label);
+                if tty {
+                    print!("\r\x1b[K{line}");
+                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                } else {
+                    println!("{line}");
+                }
+                let result =
+                    execute(root, step, opts.verbose).and_then(|deps| record(root, step, deps));
+                let mut st = lock();
+                st.running -= 1;
+                st.finished += 1;
+                match result {
+                    Ok(()) => st.done[i] = true,
+                    Err(e) => {
+                        if st.error.is_none() {
+                            st.error = Some(e);
+                        }
+                    }
+                }
+                cv.notify_all();
+            });
+        }
+    });
+    if tty {
+        println!();
+    }
+    let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = st.error {
+        return Err(e);
+    }
+    Ok(Summary {
+        ran: st.finished,
+        total: n,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depfiles_parse() {
+        let d = "obj/a.o.tmp: bindings/a.c include/solo5.h \\\n /usr/lib/gcc/x/include/stddef.h\n\ninclude/solo5.h:\n";
+        let deps = parse_depfile(d);
+        assert_eq!(
+            deps,
+            vec![
+                PathBuf::from("/usr/lib/gcc/x/include/stddef.h"),
+                PathBuf::from("bindings/a.c"),
+                PathBuf::from("include/solo5.h"),
+            ]
+        );
+        assert_eq!(
+            parse_depfile("x.o: a\\ b.c c.h"),
+            vec![PathBuf::from("a b.c"), PathBuf::from("c.h")]
+        );
+    }
+}

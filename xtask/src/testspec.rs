@@ -1,0 +1,104 @@
+//! `tests/tests.toml`: what each test unikernel expects, as data.
+
+use crate::targets::line_col;
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestFile {
+    #[serde(rename = "test")]
+    pub tests: Vec<Test>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Test {
+    /// Source in tests/test_<name>/test_<name>.c with manifest.json.
+    pub name: String,
+    pub bindings: Vec<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub expect_exit: Option<i32>,
+    pub expect_signal: Option<String>,
+    #[serde(default)]
+    pub expect_output: Vec<String>,
+    pub mem: Option<u32>,
+    pub timeout_secs: Option<u64>,
+    #[serde(default)]
+    pub blocks: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub nets: Vec<String>,
+    pub ping: Option<Ping>,
+    #[serde(default)]
+    pub build_only: bool,
+    pub expect_build_error: Option<String>,
+    pub tender_input: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ping {
+    pub count: u32,
+    #[serde(default = "default_ping_size")]
+    pub size: u32,
+    #[serde(default)]
+    pub flood: bool,
+}
+
+fn default_ping_size() -> u32 {
+    56
+}
+
+impl Test {
+    /// The unikernel is built from sources (not a tender-input case).
+    pub fn has_source(&self) -> bool {
+        self.tender_input.is_none()
+    }
+
+    /// Built and linked by `cargo xtask build`.
+    pub fn is_built(&self) -> bool {
+        self.has_source() && self.expect_build_error.is_none()
+    }
+
+    pub fn dir(&self) -> String {
+        format!("tests/test_{}", self.name)
+    }
+}
+
+pub fn load(root: &Path) -> Result<Vec<Test>> {
+    let path = root.join("tests/tests.toml");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let file: TestFile = match toml::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => {
+            let at = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
+            bail!("tests/tests.toml:{}:{}: {}", at.0, at.1, e.message());
+        }
+    };
+    for t in &file.tests {
+        if t.expect_exit.is_some() && t.expect_signal.is_some() {
+            bail!(
+                "tests/tests.toml: test {:?}: expect_exit and expect_signal are exclusive",
+                t.name
+            );
+        }
+        if t.has_source() {
+            let src = root.join(t.dir()).join(format!("test_{}.c", t.name));
+            if !src.is_file() {
+                bail!(
+                    "tests/tests.toml: test {:?}: {} does not exist",
+                    t.name,
+                    src.display()
+                );
+            }
+        }
+    }
+    Ok(file.tests)
+}

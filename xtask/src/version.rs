@@ -1,0 +1,21 @@
+//! The version string tools report: Cargo's version, plus `git describe`
+//! when building from a git checkout.
+
+use std::process::Command;
+
+pub fn version() -> String {
+    let base = env!("CARGO_PKG_VERSION");
+    let root = crate::config::repo_root();
+    let described = Command::new("git")
+        .args(["describe", "--always", "--dirty", "--tags"])
+        .current_dir(&root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty());
+    match described {
+        Some(d) => format!("{base}+git.{d}"),
+        None => base.to_string(),
+    }
+}
