@@ -202,7 +202,7 @@ fn versioned(prefix: &str, env: &BTreeMap<String, String>) -> Vec<String> {
             }
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.into_iter().map(|(_, n)| n).collect()
 }
 

@@ -27,11 +27,7 @@ fn write_fake(dir: &Path, f: &Fake) -> PathBuf {
     };
     let inc = dir.join(format!("{}-include", f.name));
     std::fs::create_dir_all(&inc).unwrap();
-    let dumpversion = if f.clang {
-        format!("{a}.{b}.{c}")
-    } else {
-        format!("{a}.{b}.{c}")
-    };
+    let dumpversion = format!("{a}.{b}.{c}");
     let script = format!(
         r#"#!/bin/sh
 echo "$@" >> "$0.argv"

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, clap::Args)]
+#[group(skip)]
 pub struct Flags {
     #[command(flatten)]
     pub tools: ToolFlags,

@@ -9,6 +9,7 @@ use toolchain::{Overrides, Request, Toolchains};
 
 /// Flags shared by every command that needs toolchains.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[group(skip)]
 pub struct ToolFlags {
     /// Target arch; repeatable. Arch names, aliases, GNU, Rust or Solo5
     /// triples are accepted. Default: the build machine's arch.
@@ -70,7 +71,6 @@ pub struct ArchConfig {
     pub arch: String,
     pub tools: Toolchains,
     pub origin: Origin,
-    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -146,7 +146,6 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
             arch,
             tools,
             origin,
-            out_dir,
         });
     }
     Ok(Config {

@@ -4,9 +4,11 @@
 mod build;
 mod config;
 mod doctor;
+mod elf;
 mod plan;
 mod run;
 mod targets;
+mod test;
 mod testspec;
 mod version;
 
@@ -29,6 +31,8 @@ enum Command {
     Doctor(doctor::Flags),
     /// Build tenders, bindings and test unikernels under target/solo5/<arch>/.
     Build(build::Flags),
+    /// Run cargo's tests, build, check every unikernel and run the test suite.
+    Test(test::Flags),
 }
 
 fn main() {
@@ -36,6 +40,7 @@ fn main() {
     let result = match cli.command {
         Command::Doctor(f) => doctor::run(f),
         Command::Build(f) => build::run(f),
+        Command::Test(f) => test::run(f),
     };
     match result {
         Ok(code) => std::process::exit(code),

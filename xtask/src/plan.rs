@@ -67,7 +67,6 @@ pub fn solo5_triple(arch: &str) -> String {
 
 /// Output layout of one arch, relative to the repository root.
 pub struct Layout {
-    pub base: PathBuf,
     pub bin: PathBuf,
     pub lib: PathBuf,
     pub include: PathBuf,
@@ -85,7 +84,6 @@ impl Layout {
             include: base.join("include").join(&t),
             tests: base.join("tests"),
             obj: base.join("obj"),
-            base,
         }
     }
 }

@@ -40,7 +40,6 @@ pub struct Arch {
     pub target_cflags: Vec<String>,
     #[serde(default)]
     pub binding_cflags: Vec<String>,
-    pub clang_ld_emulation: String,
     pub packages: Packages,
 }
 

@@ -1,0 +1,231 @@
+//! Command line handling for `solo5-elftool`.
+//!
+//! Exit status: 0 on success, 1 when the command fails (the message names
+//! the file at fault), 2 for a usage error.
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::elf::Elf;
+use crate::{manifest, notes};
+
+const PROG: &str = "solo5-elftool";
+
+/// Inputs larger than this are refused rather than read into memory.
+const MAX_ELF_SIZE: u64 = 1 << 30;
+const MAX_JSON_SIZE: u64 = 16 << 20;
+
+fn usage() -> String {
+    format!(
+        "usage: {PROG} COMMAND ARGS...\n\
+         \n\
+         Commands:\n  \
+         gen-manifest MANIFEST.json OUTPUT.c\n      \
+         Check the JSON application manifest and write C source that declares it\n      \
+         as a Solo5 manifest note; compile it and link it into the unikernel.\n  \
+         query-manifest UNIKERNEL\n      \
+         Print the application manifest embedded in UNIKERNEL, as JSON.\n  \
+         query-abi UNIKERNEL\n      \
+         Print the ABI target and version of UNIKERNEL, as JSON.\n\
+         \n\
+         Options:\n  \
+         -h, --help     print this help and exit\n  \
+         --version      print the version and exit\n"
+    )
+}
+
+/// Run the tool with `args` (program name excluded); returns the exit status.
+pub fn run(args: &[OsString], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let strs: Vec<&str> = args.iter().map(|a| a.to_str().unwrap_or("")).collect();
+    if strs.iter().any(|a| *a == "-h" || *a == "--help") {
+        let _ = out.write_all(usage().as_bytes());
+        return 0;
+    }
+    if strs.first() == Some(&"--version") && strs.len() == 1 {
+        let _ = writeln!(out, "{PROG} {}", env!("CARGO_PKG_VERSION"));
+        return 0;
+    }
+    let usage_error = |err: &mut dyn Write, msg: String| {
+        let _ = writeln!(err, "{PROG}: {msg}");
+        let _ = err.write_all(usage().as_bytes());
+        2
+    };
+    let Some(cmd) = strs.first() else {
+        return usage_error(err, "no command given".into());
+    };
+    let want = match *cmd {
+        "gen-manifest" => 2,
+        "query-manifest" | "query-abi" => 1,
+        other if other.starts_with('-') => {
+            return usage_error(err, format!("unknown option '{other}'"));
+        }
+        other => return usage_error(err, format!("unknown command '{other}'")),
+    };
+    if args.len() - 1 != want {
+        return usage_error(
+            err,
+            format!(
+                "{cmd} takes {want} argument{}, {} given",
+                if want == 1 { "" } else { "s" },
+                args.len() - 1
+            ),
+        );
+    }
+    let result = match *cmd {
+        "gen-manifest" => gen_manifest(Path::new(&args[1]), Path::new(&args[2])),
+        "query-manifest" => query_manifest(Path::new(&args[1])),
+        _ => query_abi(Path::new(&args[1])),
+    };
+    match result {
+        Ok(text) => {
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                let _ = writeln!(err, "{PROG}: cannot write to standard output: {e}");
+                return 1;
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{PROG}: {e:#}");
+            1
+        }
+    }
+}
+
+/// Read at most `limit` bytes of `path`; larger files are an error.
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let file = File::open(path).map_err(|e| anyhow!("{shown}: cannot open: {e}"))?;
+    let mut data = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| anyhow!("{shown}: cannot read: {e}"))?;
+    if data.len() as u64 > limit {
+        bail!("{shown}: file is too large (more than {limit} bytes)");
+    }
+    Ok(data)
+}
+
+fn gen_manifest(source: &Path, output: &Path) -> Result<String> {
+    let text = read_limited(source, MAX_JSON_SIZE)?;
+    let m = manifest::parse(&text).map_err(|e| anyhow!("{}:{e}", source.display()))?;
+    write_atomically(output, manifest::to_c(&m).as_bytes())
+        .map_err(|e| anyhow!("{}: {e:#}", output.display()))?;
+    Ok(String::new())
+}
+
+/// Write `contents` to a temporary file next to `path`, then rename it into
+/// place: readers see the old file or the complete new one, never a part.
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+    let Some(name) = path.file_name() else {
+        bail!("not a file name");
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let written = (|| -> Result<()> {
+        let mut f = File::create(&tmp).context("cannot create a temporary file")?;
+        f.write_all(contents).context("cannot write")?;
+        f.sync_all().context("cannot write")?;
+        drop(f);
+        fs::rename(&tmp, path).context("cannot rename the temporary file into place")?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+fn load_elf(path: &Path) -> Result<Vec<u8>> {
+    read_limited(path, MAX_ELF_SIZE)
+}
+
+fn query_manifest(path: &Path) -> Result<String> {
+    let data = load_elf(path)?;
+    let shown = path.display();
+    let elf = Elf::parse(&data).map_err(|e| anyhow!("{shown}: {e}"))?;
+    match notes::read_manifest(&elf).map_err(|e| anyhow!("{shown}: {e}"))? {
+        Some(m) => Ok(m.to_json()),
+        None => bail!("{shown}: no Solo5 manifest found in executable"),
+    }
+}
+
+fn query_abi(path: &Path) -> Result<String> {
+    let data = load_elf(path)?;
+    let shown = path.display();
+    let elf = Elf::parse(&data).map_err(|e| anyhow!("{shown}: {e}"))?;
+    match notes::read_abi(&elf).map_err(|e| anyhow!("{shown}: {e}"))? {
+        Some(abi) => Ok(abi.to_json()),
+        None => bail!("{shown}: no Solo5 ABI information found in executable"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(args: &[&str]) -> (i32, String, String) {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = run(&args, &mut out, &mut err);
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    }
+
+    #[test]
+    fn help_and_version() {
+        for h in ["-h", "--help"] {
+            let (code, out, err) = call(&[h]);
+            assert_eq!(code, 0);
+            assert!(out.starts_with("usage: solo5-elftool"));
+            assert!(err.is_empty());
+        }
+        let (code, out, _) = call(&["--version"]);
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            format!("solo5-elftool {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        for args in [
+            &[][..],
+            &["frobnicate"][..],
+            &["--frob"][..],
+            &["gen-manifest", "a.json"][..],
+            &["query-abi"][..],
+            &["query-manifest", "a", "b"][..],
+            &["--version", "x"][..],
+        ] {
+            let (code, out, err) = call(args);
+            assert_eq!(code, 2, "{args:?}");
+            assert!(out.is_empty());
+            assert!(err.starts_with("solo5-elftool: "), "{err}");
+            assert!(err.contains("usage:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn missing_files_exit_1_naming_the_file() {
+        let (code, _, err) = call(&["query-abi", "/nonexistent/x.elf"]);
+        assert_eq!(code, 1);
+        assert!(
+            err.starts_with("solo5-elftool: /nonexistent/x.elf: cannot open: "),
+            "{err}"
+        );
+    }
+}
