@@ -163,6 +163,11 @@ fn target_cflags(cfg: &Config, a: &ArchConfig) -> Result<Vec<String>> {
         .map(String::from),
     );
     f.push(format!("-ffile-prefix-map={}=.", cfg.root.display()));
+    if cc.family == toolchain::Family::Clang {
+        // clang warns about flags that do not apply to an arch (stack
+        // clash protection on aarch64); those are not errors for us.
+        f.push("-Wno-unused-command-line-argument".into());
+    }
     let mut ssp = true;
     for flag in &arch.target_cflags {
         if flag == "-mstack-protector-guard=global" && !cc.ssp_guard_global {
