@@ -5,6 +5,7 @@ mod build;
 mod config;
 mod doctor;
 mod elf;
+mod guest;
 mod plan;
 mod run;
 mod targets;

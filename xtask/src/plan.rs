@@ -299,7 +299,9 @@ fn plan_arch(
         });
     }
 
-    let target_ok = a.tools.target_cc.is_some() && a.tools.target_ld.is_some();
+    let target_ok = a.tools.target_cc.is_some()
+        && a.tools.target_ld.is_some()
+        && a.tools.target_objcopy.is_some();
     let mut binding_objs: BTreeMap<String, (usize, PathBuf, PathBuf, usize)> = BTreeMap::new();
     for bname in support.bindings.iter().map(|x| x.get_ref()) {
         let binding = &t.binding[bname];
@@ -319,6 +321,7 @@ fn plan_arch(
         let ld = a.tools.target_ld.as_ref().context("target ld")?;
         let mut flags = target_cflags(cfg, a)?;
         flags.extend(arch.binding_cflags.iter().cloned());
+        flags.push(format!("-DSOLO5_VERSION=\"{}\"", crate::version::version()));
         flags.push("-Ibindings".into());
         let mut objs = Vec::new();
         let mut deps = Vec::new();
@@ -336,24 +339,44 @@ fn plan_arch(
             )));
             objs.push(obj);
         }
-        let out = layout.lib.join(format!("solo5_{bname}.o"));
-        let tmp_out = tmp(&out);
-        let mut args = vec!["-r".to_string(), "-o".into(), s(&tmp_out)];
+        // One relocatable object, then every symbol the binding marked
+        // hidden made local, so its internals cannot clash with the
+        // application's (a libc's memcpy, say).
+        let relocatable = layout.obj.join(bname).join(format!("solo5_{bname}.r.o"));
+        let tmp_r = tmp(&relocatable);
+        let mut args = vec!["-r".to_string(), "-o".into(), s(&tmp_r)];
         args.extend(objs.iter().map(|o| s(o)));
         let mut inputs = objs.clone();
         inputs.push(ld.path.clone());
-        let obj_step = b.add(Step {
+        let r_step = b.add(Step {
             verb: "LD",
             arch: arch_name.into(),
-            label: s(&out),
+            label: s(&relocatable),
             action: Action::Run {
                 program: ld.path.clone(),
                 args,
-                renames: vec![(tmp_out, out.clone())],
+                renames: vec![(tmp_r, relocatable.clone())],
             },
             inputs,
-            outputs: vec![out.clone()],
+            outputs: vec![relocatable.clone()],
             deps,
+            depfile: None,
+        });
+        let out = layout.lib.join(format!("solo5_{bname}.o"));
+        let objcopy = a.tools.target_objcopy.as_ref().context("target objcopy")?;
+        let tmp_out = tmp(&out);
+        let obj_step = b.add(Step {
+            verb: "OBJCOPY",
+            arch: arch_name.into(),
+            label: s(&out),
+            action: Action::Run {
+                program: objcopy.path.clone(),
+                args: vec!["--localize-hidden".into(), s(&relocatable), s(&tmp_out)],
+                renames: vec![(tmp_out, out.clone())],
+            },
+            inputs: vec![relocatable, objcopy.path.clone()],
+            outputs: vec![out.clone()],
+            deps: vec![r_step],
             depfile: None,
         });
         let template_path = cfg.root.join("ld-scripts").join(format!("{bname}.lds.in"));
@@ -391,16 +414,26 @@ fn plan_arch(
         let cc = a.tools.target_cc.as_ref().context("target cc")?;
         let ld = a.tools.target_ld.as_ref().context("target ld")?;
         let flags = target_cflags(cfg, a)?;
+        // Several tests may share one unikernel: build each source once,
+        // for the union of their bindings.
+        let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for test in tests.iter().filter(|t| t.is_built()) {
-            let wanted: Vec<&String> = test
-                .bindings
+            let e = sources.entry(test.source().to_string()).or_default();
+            for bn in &test.bindings {
+                if !e.contains(bn) {
+                    e.push(bn.clone());
+                }
+            }
+        }
+        for (source, bindings) in &sources {
+            let wanted: Vec<&String> = bindings
                 .iter()
                 .filter(|bn| binding_objs.contains_key(*bn))
                 .collect();
             if wanted.is_empty() {
                 continue;
             }
-            let dir = test.dir();
+            let dir = format!("tests/test_{source}");
             let mft_json = format!("{dir}/manifest.json");
             let mft_c = layout.obj.join(&dir).join("manifest.c");
             let mft_tmp = tmp(&mft_c);
@@ -428,7 +461,7 @@ fn plan_arch(
                 mft_o.clone(),
                 vec![mft_step],
             ));
-            let src = format!("{dir}/test_{}.c", test.name);
+            let src = format!("{dir}/test_{source}.c");
             let obj = obj_path(&layout, "", &src);
             let obj_step = b.add(compile_step(
                 "CC",
@@ -441,7 +474,7 @@ fn plan_arch(
             ));
             for bname in wanted {
                 let (bstep, bobj, lds, lds_step) = binding_objs[bname].clone();
-                let out = layout.tests.join(format!("test_{}.{bname}", test.name));
+                let out = layout.tests.join(format!("test_{source}.{bname}"));
                 let tmp_out = tmp(&out);
                 let page = format!("max-page-size={:#x}", arch.max_page_size.get_ref());
                 let args: Vec<String> = vec![
@@ -477,7 +510,7 @@ fn plan_arch(
                 b.plan.products.push(Product {
                     arch: arch_name.into(),
                     kind: "test",
-                    name: format!("{}.{bname}", test.name),
+                    name: format!("{source}.{bname}"),
                     path: out,
                 });
             }

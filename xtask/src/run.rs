@@ -11,6 +11,7 @@ use crate::plan::{Action, Plan, Step};
 use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -162,8 +163,25 @@ pub fn parse_depfile(text: &str) -> Vec<PathBuf> {
     deps
 }
 
+/// `<path>.tmp`: unique per output (and per stamp), unlike a name derived
+/// with `with_extension`, which gives `test_hello.stub` and `test_hello.spt`
+/// (or `solo5_stub.o` and `solo5_stub.lds`) the same temp file when their
+/// steps run in parallel. One build at a time holds the lock, so no pid is
+/// needed, and a temp file left by a killed build is reused, not orphaned.
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".tmp");
+    PathBuf::from(s)
+}
+
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    toolchain::cache::write_atomic(path, bytes)
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let tmp = tmp_path(path);
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
 
 /// Executes one step; returns the extra inputs its depfile named.
@@ -181,7 +199,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
         }
         Action::Copy { from } => {
             let out = root.join(&step.outputs[0]);
-            let tmp = out.with_extension("cp.tmp");
+            let tmp = tmp_path(&out);
             std::fs::copy(root.join(from), &tmp)
                 .with_context(|| format!("cannot copy {} to {}", from.display(), tmp.display()))?;
             std::fs::rename(&tmp, &out)
@@ -237,7 +255,31 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
     }
 }
 
-fn record(root: &Path, step: &Step, extra_inputs: Vec<PathBuf>) -> Result<()> {
+/// The file system's clock, read back from a probe file written just before
+/// a step runs: any input modified after this point carries an mtime at
+/// least this large (file times come from a coarse clock that can lag the
+/// system clock, so `SystemTime::now()` would not do).
+fn fs_now(probe: &Path) -> Option<i64> {
+    if let Some(dir) = probe.parent() {
+        std::fs::create_dir_all(dir).ok()?;
+    }
+    std::fs::write(probe, b"").ok()?;
+    let mtime = std::fs::metadata(probe).ok()?.modified().ok()?;
+    Some(mtime.duration_since(UNIX_EPOCH).ok()?.as_nanos() as i64)
+}
+
+/// Writes the step's stamp, unless a source changed while the step ran: the
+/// output may hold the old contents, so the step is left stale (no stamp)
+/// and the next build runs it again. Outputs of other steps (`generated`)
+/// are exempt: they were finished before this step started, and may share
+/// the file system clock's tick with the probe.
+fn record(
+    root: &Path,
+    step: &Step,
+    extra_inputs: Vec<PathBuf>,
+    started: Option<i64>,
+    generated: &HashSet<&Path>,
+) -> Result<()> {
     let mut inputs: Vec<PathBuf> = step.inputs.clone();
     for d in extra_inputs {
         // Depfiles name system headers by absolute path and ours relative
@@ -257,6 +299,20 @@ fn record(root: &Path, step: &Step, extra_inputs: Vec<PathBuf>) -> Result<()> {
             .collect(),
     };
     let path = root.join(stamp_path(&stamps_dir(step), &step.outputs[0]));
+    let changed = |t: i64| {
+        stamp
+            .inputs
+            .iter()
+            .any(|f| f.mtime_ns >= t && !generated.contains(f.path.as_path()))
+    };
+    if started.is_some_and(changed) {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("cannot remove {}", path.display()))
+            }
+            _ => Ok(()),
+        };
+    }
     write_atomic(&path, toml::to_string(&stamp).context("stamp")?.as_bytes())
 }
 
@@ -295,6 +351,11 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
     if total == 0 {
         return Ok(Summary { ran: 0, total: n });
     }
+    let generated: HashSet<&Path> = plan
+        .steps
+        .iter()
+        .flat_map(|s| s.outputs.iter().map(PathBuf::as_path))
+        .collect();
     let tty = std::io::stdout().is_terminal() && !opts.verbose;
     let state = Mutex::new(State {
         pending,
@@ -339,8 +400,10 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
                 } else {
                     println!("{line}");
                 }
-                let result =
-                    execute(root, step, opts.verbose).and_then(|deps| record(root, step, deps));
+                let stamp = root.join(stamp_path(&stamps_dir(step), &step.outputs[0]));
+                let started = fs_now(&tmp_path(&stamp));
+                let result = execute(root, step, opts.verbose)
+                    .and_then(|deps| record(root, step, deps, started, &generated));
                 let mut st = lock();
                 st.running -= 1;
                 st.finished += 1;

@@ -41,6 +41,21 @@ pub struct Arch {
     #[serde(default)]
     pub binding_cflags: Vec<String>,
     pub packages: Packages,
+    pub guest: Option<Guest>,
+}
+
+/// How to boot an emulated Linux guest of this arch for tests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guest {
+    pub debian_arch: String,
+    pub kernel_package: String,
+    pub qemu: String,
+    pub qemu_package: String,
+    pub qemu_args: Vec<String>,
+    pub console: String,
+    #[serde(default)]
+    pub modules: Vec<String>,
 }
 
 /// Package names per distro family, as found in /etc/os-release ID/ID_LIKE.

@@ -4,9 +4,9 @@
 
 use crate::build;
 use crate::config::{self, Config};
-use crate::elf;
 use crate::plan::{Layout, Plan};
 use crate::testspec::{self, Test};
+use crate::{elf, guest};
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
@@ -95,6 +95,7 @@ pub fn run(flags: Flags) -> Result<i32> {
 
     println!("== test unikernels");
     let scratch = tempdir_in(&root.join("target/solo5/test-scratch"))?;
+    let mut hvt_mode: Option<(bool, String)> = None;
     for a in &cfg.arches {
         let layout = Layout::new(&a.arch);
         let supported: Vec<String> = cfg
@@ -102,6 +103,9 @@ pub fn run(flags: Flags) -> Result<i32> {
             .linux(&a.arch)
             .map(|s| s.bindings.iter().map(|b| b.get_ref().clone()).collect())
             .unwrap_or_default();
+        let mut guest_cells: Vec<(String, &Test, guest::Cell)> = Vec::new();
+        let mut guest_files: Vec<(String, PathBuf)> = Vec::new();
+        let mut guest_tenders: Vec<PathBuf> = Vec::new();
         for t in tests.iter().filter(|t| wanted(t)) {
             if let Some(needle) = &t.expect_build_error {
                 if a.arch == cfg.build_arch && binding_wanted(&t.bindings[0]) {
@@ -115,15 +119,11 @@ pub fn run(flags: Flags) -> Result<i32> {
                 .filter(|b| binding_wanted(b) && supported.contains(b))
             {
                 let cell = format!("{} {} ({})", t.name, b, a.arch);
-                if b == "stub" {
-                    // The stub binding links but never runs; the checks
-                    // above covered its unikernels.
+                // The stub binding links but never runs; the checks above
+                // covered its unikernels. Build-only tests likewise.
+                if b == "stub" || t.build_only {
                     continue;
                 }
-                if t.build_only {
-                    continue;
-                }
-                let tender = root.join(&layout.bin).join(format!("solo5-{b}"));
                 if b == "virtio" {
                     tally.skip(
                         &cell,
@@ -131,6 +131,7 @@ pub fn run(flags: Flags) -> Result<i32> {
                     );
                     continue;
                 }
+                let tender = root.join(&layout.bin).join(format!("solo5-{b}"));
                 if !tender.exists() {
                     let why = plan
                         .skipped
@@ -139,20 +140,6 @@ pub fn run(flags: Flags) -> Result<i32> {
                         .cloned()
                         .unwrap_or_else(|| format!("solo5-{b} was not built"));
                     tally.skip(&cell, &why);
-                    continue;
-                }
-                if a.arch != cfg.build_arch {
-                    tally.skip(
-                        &cell,
-                        &format!(
-                            "{} needs the emulated {} guest runner, which has not landed yet",
-                            b, a.arch
-                        ),
-                    );
-                    continue;
-                }
-                if b == "hvt" {
-                    tally.skip(&cell, "hvt needs the emulated-guest runner (this machine's KVM cannot run SSE guests), which has not landed yet");
                     continue;
                 }
                 let unikernel = match &t.tender_input {
@@ -164,11 +151,104 @@ pub fn run(flags: Flags) -> Result<i32> {
                     }
                     None => root
                         .join(&layout.tests)
-                        .join(format!("test_{}.{b}", t.name)),
+                        .join(format!("test_{}.{b}", t.source())),
                 };
-                match run_cell(t, &tender, &unikernel, &scratch) {
-                    Ok(elapsed) => tally.pass(&cell, &format!(" {:.2}s", elapsed.as_secs_f64())),
-                    Err(e) => tally.fail(&cell, &format!("{e:#}")),
+                let native = if a.arch != cfg.build_arch {
+                    false
+                } else if b == "hvt" {
+                    let (ok, why) = match &hvt_mode {
+                        Some(m) => m.clone(),
+                        None => {
+                            let m = decide_hvt(&root.join(&layout.tests), &tender);
+                            println!("hvt: {}", m.1);
+                            hvt_mode = Some(m.clone());
+                            m
+                        }
+                    };
+                    let _ = why;
+                    ok
+                } else {
+                    true
+                };
+                if native {
+                    match run_native(t, &tender, &unikernel, &scratch).and_then(|o| judge(t, &o)) {
+                        Ok(elapsed) => {
+                            tally.pass(&cell, &format!(" {:.2}s", elapsed.as_secs_f64()))
+                        }
+                        Err(e) => tally.fail(&cell, &format!("{e:#}")),
+                    }
+                } else {
+                    let id = format!("c{}", guest_cells.len());
+                    let tender_guest = format!("/t/solo5-{b}");
+                    if !guest_tenders.contains(&tender) {
+                        guest_tenders.push(tender.clone());
+                        guest_files.push((tender_guest.clone(), tender.clone()));
+                    }
+                    let uk_guest = format!(
+                        "/t/{}",
+                        unikernel
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    );
+                    guest_files.push((uk_guest.clone(), unikernel.clone()));
+                    let c = guest_cell(&id, t, &tender_guest, &uk_guest);
+                    guest_cells.push((cell, t, c));
+                }
+            }
+        }
+        if guest_cells.is_empty() {
+            continue;
+        }
+        let Some(g) = cfg.targets.arch[&a.arch].guest.as_ref() else {
+            for (cell, _, _) in &guest_cells {
+                tally.skip(
+                    cell,
+                    &format!(
+                        "no emulated guest is described for {} in targets.toml",
+                        a.arch
+                    ),
+                );
+            }
+            continue;
+        };
+        println!(
+            "guest: running {} cells in an emulated {} Linux guest ({})",
+            guest_cells.len(),
+            a.arch,
+            g.qemu
+        );
+        let cells: Vec<guest::Cell> = guest_cells.iter().map(|(_, _, c)| c.clone()).collect();
+        let gnu = &cfg.targets.arch[&a.arch].gnu_triple;
+        match guest::run_batch(&root, &a.arch, gnu, g, &guest_files, &guest_tenders, &cells) {
+            Ok(results) => {
+                for (cell, t, c) in &guest_cells {
+                    match results.get(&c.id) {
+                        Some(r) => {
+                            let o = Outcome {
+                                exit: (r.status < 128).then_some(r.status),
+                                signal: (r.status > 128).then_some(r.status - 128),
+                                timed_out: r.timed_out,
+                                during_error: r.during_failed.then(|| {
+                                    "a command run during the test failed (see output)".to_string()
+                                }),
+                                output: r.output.clone(),
+                                command: c.argv.join(" "),
+                                elapsed: Duration::ZERO,
+                                timeout: c.timeout_secs,
+                            };
+                            match judge(t, &o) {
+                                Ok(_) => tally.pass(cell, " (in guest)"),
+                                Err(e) => tally.fail(cell, &format!("{e:#}")),
+                            }
+                        }
+                        None => tally.fail(cell, "the guest reported no result"),
+                    }
+                }
+            }
+            Err(e) => {
+                for (cell, _, _) in &guest_cells {
+                    tally.fail(cell, &format!("{e:#}"));
                 }
             }
         }
@@ -204,7 +284,7 @@ fn check_products(
     let elftool = root.join(crate::plan::tools_bin()).join("solo5-elftool");
     for p in plan.products.iter().filter(|p| p.kind == "test") {
         let (name, binding) = p.name.rsplit_once('.').unwrap_or((&p.name, ""));
-        if !tests.iter().any(|t| t.name == name && wanted(t)) || !binding_wanted(binding) {
+        if !tests.iter().any(|t| t.source() == name && wanted(t)) || !binding_wanted(binding) {
             continue;
         }
         let what = format!("unikernel test_{} ({})", p.name, p.arch);
@@ -341,8 +421,20 @@ fn sh(argv: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Runs one test cell and checks its expectations.
-fn run_cell(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result<Duration> {
+/// What happened when a cell ran, wherever it ran.
+struct Outcome {
+    exit: Option<i32>,
+    signal: Option<i32>,
+    timed_out: bool,
+    during_error: Option<String>,
+    output: String,
+    command: String,
+    elapsed: Duration,
+    timeout: u64,
+}
+
+/// Runs one cell on this machine.
+fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result<Outcome> {
     let mut argv: Vec<String> = Vec::new();
     let ns = if t.nets.is_empty() {
         None
@@ -378,7 +470,7 @@ fn run_cell(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result
         .stderr(out)
         .spawn()
         .with_context(|| format!("cannot run {}", argv.join(" ")))?;
-    let mut ping_error = None;
+    let mut during_error = None;
     if let (Some(ns), Some(ping)) = (&ns, &t.ping) {
         std::thread::sleep(Duration::from_millis(500));
         for i in 0..t.nets.len() {
@@ -394,15 +486,10 @@ fn run_cell(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result
                 "-s",
                 &ping.size.to_string(),
             ]);
-            cmd.args(["-W", "2"]);
-            if ping.flood {
-                cmd.args(["-i", "0.002"]);
-            } else {
-                cmd.args(["-i", "0.2"]);
-            }
+            cmd.args(["-w", "20", "-i", if ping.flood { "0.002" } else { "0.2" }]);
             let o = cmd.arg(&addr).output().context("cannot run ping")?;
             if !o.status.success() {
-                ping_error = Some(format!(
+                during_error = Some(format!(
                     "ping {addr} failed: {}",
                     String::from_utf8_lossy(&o.stdout).trim()
                 ));
@@ -410,12 +497,12 @@ fn run_cell(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result
             }
         }
     }
-    let timeout = Duration::from_secs(t.timeout_secs.unwrap_or(30));
+    let timeout = t.timeout_secs.unwrap_or(30);
     let status = loop {
         if let Some(s) = child.try_wait()? {
             break Some(s);
         }
-        if start.elapsed() > timeout {
+        if start.elapsed() > Duration::from_secs(timeout) {
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -426,41 +513,197 @@ fn run_cell(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result
     drop(ns);
     let output =
         String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).replace('\0', "");
+    Ok(Outcome {
+        exit: status.and_then(|s| s.code()),
+        signal: status.and_then(|s| s.signal()),
+        timed_out: status.is_none(),
+        during_error,
+        output,
+        command: argv.join(" "),
+        elapsed,
+        timeout,
+    })
+}
+
+/// Checks an outcome against the test's expectations.
+fn judge(t: &Test, o: &Outcome) -> Result<Duration> {
     let show = || {
         format!(
             "\n  command: {}\n  output:\n{}",
-            argv.join(" "),
-            indent(&output)
+            o.command,
+            indent(&o.output)
         )
     };
-    let Some(status) = status else {
-        anyhow::bail!("timed out after {}s{}", timeout.as_secs(), show());
-    };
-    if let Some(e) = ping_error {
+    if o.timed_out {
+        anyhow::bail!("timed out after {}s{}", o.timeout, show());
+    }
+    if let Some(e) = &o.during_error {
         anyhow::bail!("{e}{}", show());
     }
+    let got = match (o.exit, o.signal) {
+        (Some(c), _) => format!("exit status {c}"),
+        (_, Some(s)) => format!("signal {s}"),
+        _ => "no status".to_string(),
+    };
     match (&t.expect_signal, t.expect_exit.unwrap_or(0)) {
         (Some(sig), _) => {
             let want = signal_number(sig)
                 .with_context(|| format!("unknown signal {sig} in tests.toml"))?;
-            if status.signal() != Some(want) {
-                anyhow::bail!("expected death by {sig}, got {status}{}", show());
+            if o.signal != Some(want) {
+                anyhow::bail!("expected death by {sig}, got {got}{}", show());
             }
         }
         (None, code) => {
-            if status.code() != Some(code) {
-                anyhow::bail!("expected exit status {code}, got {status}{}", show());
+            if o.exit != Some(code) {
+                anyhow::bail!("expected exit status {code}, got {got}{}", show());
             }
         }
     }
-    let mut rest = output.as_str();
+    let mut rest = o.output.as_str();
     for needle in &t.expect_output {
         match rest.find(needle.as_str()) {
             Some(i) => rest = &rest[i + needle.len()..],
             None => anyhow::bail!("output lacks {needle:?} (in order){}", show()),
         }
     }
-    Ok(elapsed)
+    for needle in &t.reject_output {
+        if o.output.contains(needle.as_str()) {
+            anyhow::bail!("output contains {needle:?}, which it must not{}", show());
+        }
+    }
+    if t.output_digest.is_some() {
+        check_digest(&o.output).map_err(|e| anyhow::anyhow!("{e}{}", show()))?;
+    }
+    Ok(o.elapsed)
+}
+
+/// Whether hvt cells run on this machine's /dev/kvm, and why: only when
+/// it runs a guest that uses SSE (test_fpu) correctly.
+fn decide_hvt(tests_dir: &Path, tender: &Path) -> (bool, String) {
+    if !Path::new("/dev/kvm").exists() {
+        return (
+            false,
+            "no /dev/kvm here: running hvt tests in an emulated guest with nested KVM".into(),
+        );
+    }
+    let probe = tests_dir.join("test_fpu.hvt");
+    if !probe.exists() {
+        return (
+            false,
+            "no SSE probe unikernel (test_fpu.hvt) to qualify /dev/kvm: using the emulated guest"
+                .into(),
+        );
+    }
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg(tender)
+        .arg(&probe)
+        .stdin(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).contains("SUCCESS") => (
+            true,
+            "this machine's /dev/kvm ran the SSE probe guest correctly: running hvt tests natively"
+                .into(),
+        ),
+        Ok(o) => {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let line = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no output")
+                .trim()
+                .to_string();
+            (
+                false,
+                format!("this machine's /dev/kvm failed the SSE probe guest ({line}): running hvt tests in an emulated guest with nested KVM"),
+            )
+        }
+        Err(e) => (
+            false,
+            format!("cannot run the SSE probe ({e}): using the emulated guest"),
+        ),
+    }
+}
+
+/// The shell form of a cell for the emulated guest.
+fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell {
+    let mut argv = vec![tender.to_string()];
+    let mut setup = Vec::new();
+    let mut during = Vec::new();
+    if let Some(mem) = t.mem {
+        argv.push(format!("--mem={mem}"));
+    }
+    for (name, size) in &t.blocks {
+        let img = format!("/tmp/{id}-{name}.img");
+        setup.push(format!("rm -f {img}; truncate -s {size} {img}"));
+        argv.push(format!("--block:{name}={img}"));
+    }
+    for (i, name) in t.nets.iter().enumerate() {
+        let tap = format!("{id}n{i}");
+        setup.push(format!("tunctl -t {tap}"));
+        setup.push(format!("ip addr add 10.0.{}.1/24 dev {tap}", i + 1));
+        setup.push(format!("ip link set {tap} up"));
+        argv.push(format!("--net:{name}={tap}"));
+        if let Some(p) = &t.ping {
+            if i == 0 {
+                during.push("sleep 1".to_string());
+            }
+            during.push(format!(
+                "ping -c {} -s {} -w 20 10.0.{}.2",
+                p.count,
+                p.size,
+                i + 1
+            ));
+        }
+    }
+    argv.push(unikernel.to_string());
+    argv.extend(t.args.iter().cloned());
+    guest::Cell {
+        id: id.to_string(),
+        argv,
+        setup,
+        during,
+        timeout_secs: t.timeout_secs.unwrap_or(30),
+    }
+}
+
+/// 64-bit FNV-1a, the digest test_output prints over its records.
+fn fnv1a64(data: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &b in data {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Checks the bytes between OUTPUT-BEGIN and OUTPUT-END against the
+/// unikernel's own digest line, so truncated or mangled writes show up.
+fn check_digest(output: &str) -> Result<(), String> {
+    let begin = "OUTPUT-BEGIN\n";
+    let start = output.find(begin).ok_or("no OUTPUT-BEGIN line")? + begin.len();
+    let len = output[start..]
+        .find("OUTPUT-END\n")
+        .ok_or("no OUTPUT-END line")?;
+    let body = &output.as_bytes()[start..start + len];
+    let line = output[start + len..]
+        .lines()
+        .find_map(|l| l.strip_prefix("OUTPUT-DIGEST "))
+        .ok_or("no OUTPUT-DIGEST line")?;
+    let want = format!("fnv1a64={:016x} bytes={}", fnv1a64(body), body.len());
+    if line.trim() != want {
+        return Err(format!(
+            "digest line says {:?}, the output received gives {want:?}",
+            line.trim()
+        ));
+    }
+    Ok(())
 }
 
 fn indent(text: &str) -> String {

@@ -18,6 +18,8 @@ pub struct TestFile {
 pub struct Test {
     /// Source in tests/test_<name>/test_<name>.c with manifest.json.
     pub name: String,
+    /// Directory tests/test_<source>/ holding the unikernel; default: name.
+    pub source: Option<String>,
     pub bindings: Vec<String>,
     #[serde(default)]
     pub args: Vec<String>,
@@ -25,6 +27,10 @@ pub struct Test {
     pub expect_signal: Option<String>,
     #[serde(default)]
     pub expect_output: Vec<String>,
+    #[serde(default)]
+    pub reject_output: Vec<String>,
+    /// "fnv1a64": check the OUTPUT-BEGIN/END block against its digest line.
+    pub output_digest: Option<String>,
     pub mem: Option<u32>,
     pub timeout_secs: Option<u64>,
     #[serde(default)]
@@ -63,8 +69,13 @@ impl Test {
         self.has_source() && self.expect_build_error.is_none()
     }
 
+    /// The unikernel's source name (tests/test_<source>/test_<source>.c).
+    pub fn source(&self) -> &str {
+        self.source.as_deref().unwrap_or(&self.name)
+    }
+
     pub fn dir(&self) -> String {
-        format!("tests/test_{}", self.name)
+        format!("tests/test_{}", self.source())
     }
 }
 
@@ -89,8 +100,16 @@ pub fn load(root: &Path) -> Result<Vec<Test>> {
                 t.name
             );
         }
-        if t.has_source() {
-            let src = root.join(t.dir()).join(format!("test_{}.c", t.name));
+        if let Some(d) = &t.output_digest {
+            if d != "fnv1a64" {
+                bail!(
+                    "tests/tests.toml: test {:?}: unknown output_digest {d:?} (known: fnv1a64)",
+                    t.name
+                );
+            }
+        }
+        if t.is_built() {
+            let src = root.join(t.dir()).join(format!("test_{}.c", t.source()));
             if !src.is_file() {
                 bail!(
                     "tests/tests.toml: test {:?}: {} does not exist",

@@ -1,0 +1,53 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * block.c: block I/O with pread64/pwrite64 on the descriptor the tender
+ * opened. One block per call; anything else is SOLO5_R_EINVAL (the
+ * tender's seccomp filter would kill us for it anyway).
+ */
+
+#include "spt.h"
+
+static const struct mft_entry *check(solo5_handle_t handle, solo5_off_t offset,
+                                     size_t size)
+{
+    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_BLOCK_BASIC);
+
+    if (e == NULL)
+        return NULL;
+    uint64_t bs = e->u.block_basic.block_size;
+    uint64_t cap = e->u.block_basic.capacity;
+    if (bs == 0 || size != bs || offset % bs != 0 || cap < bs ||
+        offset > cap - bs)
+        return NULL;
+    return e;
+}
+
+solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
+                                 const uint8_t *buf, size_t size)
+{
+    const struct mft_entry *e = check(handle, offset, size);
+
+    if (e == NULL || buf == NULL)
+        return SOLO5_R_EINVAL;
+    long n;
+    do {
+        n = sys_pwrite64(e->b.hostfd, buf, size, offset);
+    } while (n == -SYS_EINTR);
+    return n == (long)size ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+}
+
+solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
+                                uint8_t *buf, size_t size)
+{
+    const struct mft_entry *e = check(handle, offset, size);
+
+    if (e == NULL || buf == NULL)
+        return SOLO5_R_EINVAL;
+    long n;
+    do {
+        n = sys_pread64(e->b.hostfd, buf, size, offset);
+    } while (n == -SYS_EINTR);
+    return n == (long)size ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+}

@@ -1,0 +1,93 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * args.c: parsing of the option values tenders share.
+ */
+
+#include <string.h>
+
+#include "tender.h"
+
+uint64_t args_parse_mem(const char *arg, const char *value, uint64_t max_mb)
+{
+    uint64_t mb = 0;
+
+    if (*value == '\0')
+        die("%s: missing memory size (in MB)", arg);
+    for (const char *p = value; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            die("%s: '%s' is not a whole number of MB", arg, value);
+        mb = mb * 10 + (uint64_t)(*p - '0');
+        if (mb > max_mb)
+            die("%s: too large, the maximum is %llu MB", arg,
+                (unsigned long long)max_mb);
+    }
+    if (mb == 0)
+        die("%s: guest memory cannot be 0 MB", arg);
+    return mb << 20;
+}
+
+static bool name_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+bool args_split_device(const char *arg, const char *prefix, char *name,
+                       const char **value)
+{
+    size_t plen = strlen(prefix);
+
+    if (strncmp(arg, prefix, plen) != 0)
+        return false;
+    const char *n = arg + plen;
+    const char *eq = strchr(n, '=');
+    if (eq == NULL)
+        die("%s: expected %sNAME=VALUE", arg, prefix);
+    size_t len = (size_t)(eq - n);
+    if (len == 0)
+        die("%s: missing device name before '='", arg);
+    if (len > MFT_NAME_MAX)
+        die("%s: device name longer than %d characters", arg, MFT_NAME_MAX);
+    for (size_t i = 0; i < len; i++) {
+        if (!name_char_ok(n[i]))
+            die("%s: invalid character '%c' in device name", arg, n[i]);
+    }
+    if (eq[1] == '\0')
+        die("%s: missing value after '='", arg);
+    memcpy(name, n, len);
+    name[len] = '\0';
+    *value = eq + 1;
+    return true;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void args_parse_mac(const char *arg, const char *value, uint8_t mac[6])
+{
+    const char *p = value;
+
+    for (int i = 0; i < 6; i++) {
+        int hi = hexval(p[0]);
+        int lo = hi < 0 ? -1 : hexval(p[1]);
+        if (lo < 0 || (i < 5 && p[2] != ':') || (i == 5 && p[2] != '\0'))
+            die("%s: '%s' is not a MAC address (expected "
+                "xx:xx:xx:xx:xx:xx)",
+                arg, value);
+        mac[i] = (uint8_t)(hi << 4 | lo);
+        p += 3;
+    }
+    if (mac[0] & 1)
+        die("%s: %s is a multicast address, not usable by a device", arg,
+            value);
+}

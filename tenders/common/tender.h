@@ -1,0 +1,97 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * tender.h: helpers shared by the tenders (solo5-spt, solo5-hvt): fatal
+ * errors, command line parsing, device attachment and option modules.
+ */
+
+#ifndef TENDER_COMMON_H
+#define TENDER_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mft_abi.h"
+
+#ifndef SOLO5_VERSION
+#define SOLO5_VERSION "unknown"
+#endif
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN __attribute__((noreturn))
+
+/*
+ * ---- Messages (fatal.c) ----
+ *
+ * Every message starts with the program name ("solo5-spt: ..."). die()
+ * prints "<prog>: <message>" and exits with status 1; die_errno() appends
+ * ": <strerror(errno)>".
+ */
+extern const char *tender_prog;
+
+void die(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+void die_errno(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+void warn_msg(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/*
+ * ---- Argument helpers (args.c) ----
+ */
+
+/* Parses the MB count of --mem=MB; dies with a message naming (arg) when it
+ * is not a whole number between 1 and (max_mb). Returns bytes. */
+uint64_t args_parse_mem(const char *arg, const char *value, uint64_t max_mb);
+
+/*
+ * Splits "--PREFIX:NAME=VALUE" (PREFIX given with its "--" and ":"). Returns
+ * false if (arg) does not start with (prefix); dies if it does but NAME or
+ * VALUE are malformed. (name) must hold MFT_NAME_SIZE bytes; (value) points
+ * into (arg).
+ */
+bool args_split_device(const char *arg, const char *prefix, char *name,
+                       const char **value);
+
+/* Parses "xx:xx:xx:xx:xx:xx"; dies naming (arg) if malformed. */
+void args_parse_mac(const char *arg, const char *value, uint8_t mac[6]);
+
+/*
+ * ---- Manifest (mft.c) ----
+ */
+
+/* Checks a manifest read from (file); dies naming the file if it is bad.
+ * Clears everything a tender fills in (attachment, host descriptors). */
+void mft_check(struct mft *mft, size_t size, const char *file);
+
+/* Entry called (name), or NULL. */
+struct mft_entry *mft_lookup(struct mft *mft, const char *name);
+
+/* "block", "net", ... for messages. */
+const char *mft_type_name(mft_type_t type);
+
+/*
+ * Finds the entry for a device option: dies unless (name) is in the
+ * manifest, has (type), and has not been attached yet.
+ */
+struct mft_entry *mft_claim(struct mft *mft, const char *name, mft_type_t type,
+                            const char *arg, const char *file);
+
+/* Dies listing the manifest devices that no option attached. */
+void mft_check_all_attached(const struct mft *mft, const char *file);
+
+/*
+ * ---- Host devices (block_attach.c, tap_attach.c) ----
+ */
+
+/* Opens a file or block device read-write for use as a block device with
+ * (block_size)-byte blocks; dies naming (path) on any problem. */
+int block_attach(const char *path, unsigned block_size, uint64_t *capacity);
+
+/* Opens tap interface (ifname), non-blocking; returns the fd and the
+ * interface MTU. Dies naming the interface on any problem. */
+int tap_attach(const char *ifname, unsigned *mtu);
+
+/* A random, unicast, locally administered MAC address. */
+void tap_random_mac(uint8_t mac[6]);
+
+#endif /* TENDER_COMMON_H */

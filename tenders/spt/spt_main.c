@@ -1,0 +1,192 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * spt_main.c: solo5-spt's command line and the order of start-up:
+ *
+ *   1. find the unikernel among the arguments; check it is an spt ELF of
+ *      a supported ABI version and read its manifest;
+ *   2. hand the options to the core and the modules, which attach devices;
+ *      check every manifest device got attached;
+ *   3. map guest memory, load the unikernel, write the boot info;
+ *   4. build and load the seccomp filter, and jump to the unikernel.
+ */
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "elf_image.h"
+#include "spt.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: %s [OPTIONS] [--] UNIKERNEL [ARGS...]\n"
+            "Runs UNIKERNEL, built for the Solo5 spt binding, as a "
+            "seccomp-confined process.\n"
+            "ARGS are passed to the unikernel.\n"
+            "\n"
+            "Options:\n"
+            "  --mem=MB            guest memory in MB (default: %d)\n",
+            tender_prog, SPT_DEFAULT_MEM_MB);
+    FOR_EACH_TENDER_MODULE (m) {
+        fputs((*m)->usage, f);
+    }
+    fprintf(f, "  --help              show this help\n"
+               "  --version           show version information\n");
+}
+
+static void version(void)
+{
+    printf("%s version %s (spt ABI version %d, manifest version %d)\n",
+           tender_prog, SOLO5_VERSION, SPT_ABI_VERSION, MFT_VERSION);
+}
+
+static const char *target_name(uint32_t target)
+{
+    switch (target) {
+    case HVT_ABI_TARGET:
+        return "hvt";
+    case SPT_ABI_TARGET:
+        return "spt";
+    case VIRTIO_ABI_TARGET:
+        return "virtio";
+    case MUEN_ABI_TARGET:
+        return "muen";
+    case GENODE_ABI_TARGET:
+        return "genode";
+    case XEN_ABI_TARGET:
+        return "xen";
+    default:
+        return NULL;
+    }
+}
+
+static void check_abi(const struct elf_image *img)
+{
+    size_t size;
+    struct abi1_info *abi = elf_find_solo5_note(
+        img, ABI1_NOTE_TYPE, ABI1_NOTE_ALIGN, ABI1_NOTE_MAX_SIZE, &size);
+
+    if (abi == NULL)
+        die("%s: not a Solo5 unikernel (no Solo5 ABI note)", img->path);
+    if (size != sizeof *abi)
+        die("%s: malformed Solo5 ABI note (%zu bytes)", img->path, size);
+    if (abi->abi_target != SPT_ABI_TARGET) {
+        const char *name = target_name(abi->abi_target);
+        if (name != NULL)
+            die("%s: built for the %s binding, not spt", img->path, name);
+        die("%s: built for unknown binding %u, not spt", img->path,
+            (unsigned)abi->abi_target);
+    }
+    if (abi->abi_version != SPT_ABI_VERSION)
+        die("%s: built for spt ABI version %u, this tender supports version "
+            "%d",
+            img->path, (unsigned)abi->abi_version, SPT_ABI_VERSION);
+    free(abi);
+}
+
+static void read_manifest(struct tender *t, const struct elf_image *img)
+{
+    t->mft = elf_find_solo5_note(img, MFT1_NOTE_TYPE, MFT1_NOTE_ALIGN,
+                                 MFT1_NOTE_MAX_SIZE, &t->mft_size);
+    if (t->mft == NULL)
+        die("%s: no Solo5 manifest note", img->path);
+    mft_check(t->mft, t->mft_size, img->path);
+}
+
+static void make_yield_fds(struct tender *t)
+{
+    t->epollfd = epoll_create1(EPOLL_CLOEXEC);
+    if (t->epollfd == -1)
+        die_errno("epoll_create1");
+    t->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (t->timerfd == -1)
+        die_errno("timerfd_create");
+    struct epoll_event ev = {.events = EPOLLIN,
+                             .data.u64 = SPT_INTERNAL_TIMERFD};
+    if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, t->timerfd, &ev) == -1)
+        die_errno("epoll_ctl(timerfd)");
+}
+
+int main(int argc, char **argv)
+{
+    struct tender t = {.mem_size = (uint64_t)SPT_DEFAULT_MEM_MB << 20,
+                       .epollfd = -1,
+                       .timerfd = -1};
+    struct elf_image img;
+
+    tender_prog =
+        argc > 0 && argv[0][0] != '\0' ? basename(argv[0]) : "solo5-spt";
+
+    /* Pass 1: --help/--version, and where the unikernel is. */
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        if (strcmp(argv[first], "--") == 0) {
+            first++;
+            break;
+        }
+        if (strcmp(argv[first], "--help") == 0 ||
+            strcmp(argv[first], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[first], "--version") == 0) {
+            version();
+            return 0;
+        }
+        first++;
+    }
+    if (first >= argc)
+        die("no unikernel given (usage: %s [OPTIONS] UNIKERNEL [ARGS...]; "
+            "see --help)",
+            tender_prog);
+    t.file = argv[first];
+
+    elf_image_read(t.file, &img);
+    check_abi(&img);
+    read_manifest(&t, &img);
+
+    /* Pass 2: options, now that the manifest names the devices. */
+    for (int i = 1; i < first; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0)
+            break;
+        if (strncmp(arg, "--mem=", 6) == 0) {
+            t.mem_size = args_parse_mem(arg, arg + 6, SPT_MAX_MEM_MB);
+            continue;
+        }
+        bool taken = false;
+        FOR_EACH_TENDER_MODULE (m) {
+            if ((*m)->handle_arg != NULL && (*m)->handle_arg(&t, arg)) {
+                taken = true;
+                break;
+            }
+        }
+        if (!taken)
+            die("unknown option %s (see --help)", arg);
+    }
+    mft_check_all_attached(t.mft, t.file);
+
+    spt_mem_map(&t);
+    uint64_t end;
+    uint64_t entry = spt_mem_load(&t, &img, &end);
+    elf_image_free(&img);
+
+    make_yield_fds(&t);
+    spt_seccomp_init(&t);
+    FOR_EACH_TENDER_MODULE (m) {
+        if ((*m)->setup != NULL)
+            (*m)->setup(&t);
+    }
+    spt_boot_info_init(&t, end, argc - first - 1, argv + first + 1);
+
+    fflush(NULL);
+    spt_seccomp_load(&t);
+    spt_arch_launch(t.mem_size, entry, (const void *)SPT_BOOT_INFO_BASE);
+}

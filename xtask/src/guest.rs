@@ -1,0 +1,537 @@
+//! An emulated Linux guest for running tests where the build machine
+//! cannot: a Debian kernel and busybox, fetched with `apt-get download`
+//! into a cache under target/, an initramfs holding the tenders, the test
+//! unikernels and a shell runner, booted under QEMU. One boot runs a whole
+//! batch of cells; results come back as marked lines on the serial console.
+
+use crate::targets::Guest;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// newc cpio archive builder (the format the kernel unpacks as initramfs).
+#[derive(Default)]
+pub struct Cpio {
+    out: Vec<u8>,
+    ino: u32,
+    dirs: std::collections::BTreeSet<String>,
+}
+
+impl Cpio {
+    fn entry(&mut self, name: &str, mode: u32, data: &[u8]) {
+        self.ino += 1;
+        let header = format!(
+            "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
+            self.ino,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            data.len(),
+            0,
+            0,
+            0,
+            0,
+            name.len() + 1,
+            0
+        );
+        self.out.extend_from_slice(header.as_bytes());
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(0);
+        while !self.out.len().is_multiple_of(4) {
+            self.out.push(0);
+        }
+        self.out.extend_from_slice(data);
+        while !self.out.len().is_multiple_of(4) {
+            self.out.push(0);
+        }
+    }
+
+    /// Adds a directory and its parents, once each.
+    pub fn dir(&mut self, path: &str) {
+        let mut cur = String::new();
+        for part in path.trim_matches('/').split('/').filter(|p| !p.is_empty()) {
+            if !cur.is_empty() {
+                cur.push('/');
+            }
+            cur.push_str(part);
+            if self.dirs.insert(cur.clone()) {
+                let name = cur.clone();
+                self.entry(&name, 0o040755, &[]);
+            }
+        }
+    }
+
+    pub fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
+        let path = path.trim_start_matches('/');
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            self.dir(parent);
+        }
+        self.entry(path, 0o100000 | mode, data);
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.entry("TRAILER!!!", 0, &[]);
+        self.out
+    }
+}
+
+/// The kernel and busybox of one arch, extracted from Debian packages.
+pub struct Kit {
+    pub kernel: PathBuf,
+    pub modules: PathBuf,
+    pub busybox: PathBuf,
+}
+
+fn sh_out(cmd: &mut Command) -> Result<String> {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
+    if !out.status.success() {
+        bail!(
+            "{shown} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Downloads (once) and unpacks the guest kernel and busybox for `arch`.
+pub fn kit(root: &Path, arch: &str, g: &Guest) -> Result<Kit> {
+    let dir = root.join("target/solo5/guest").join(arch);
+    let ready = dir.join("ready");
+    let tree = dir.join("root");
+    if !ready.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let pkg = |p: &str| {
+            if g.debian_arch == crate::guest::debian_arch_of_build() {
+                p.to_string()
+            } else {
+                format!("{p}:{}", g.debian_arch)
+            }
+        };
+        let deps = sh_out(Command::new("apt-cache").args(["depends", &pkg(&g.kernel_package)])).with_context(|| {
+            format!(
+                "cannot resolve {} (for a foreign arch: dpkg --add-architecture {} && apt-get update)",
+                g.kernel_package, g.debian_arch
+            )
+        })?;
+        let kernel_pkg = deps
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Depends: "))
+            .find(|d| d.starts_with("linux-image-"))
+            .map(|d| d.split(':').next().unwrap_or(d).to_string())
+            .with_context(|| {
+                format!(
+                    "apt-cache depends {} names no linux-image package",
+                    g.kernel_package
+                )
+            })?;
+        println!(
+            "guest: downloading {kernel_pkg} and busybox-static for {arch} into {}",
+            dir.display()
+        );
+        sh_out(
+            Command::new("apt-get")
+                .args(["download", &pkg(&kernel_pkg), &pkg("busybox-static")])
+                .current_dir(&dir),
+        )
+        .context("apt-get download failed (are the Debian package lists reachable?)")?;
+        for e in std::fs::read_dir(&dir)?.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "deb") {
+                sh_out(Command::new("dpkg-deb").arg("-x").arg(&p).arg(&tree))?;
+                std::fs::remove_file(&p)?;
+            }
+        }
+        std::fs::write(&ready, format!("{kernel_pkg}\n"))?;
+    }
+    let boot = tree.join("boot");
+    let kernel = std::fs::read_dir(&boot)
+        .with_context(|| format!("cannot list {}", boot.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let n = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            n.starts_with("vmlinuz-") || n.starts_with("vmlinux-")
+        })
+        .with_context(|| format!("no kernel image in {}", boot.display()))?;
+    let modules = std::fs::read_dir(tree.join("lib/modules"))
+        .context("no lib/modules in the kernel package")?
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .context("empty lib/modules")?;
+    Ok(Kit {
+        kernel,
+        modules,
+        busybox: tree.join("bin/busybox"),
+    })
+}
+
+pub fn debian_arch_of_build() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        _ => "ppc64el",
+    }
+}
+
+/// One thing to run in the guest.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub id: String,
+    /// Shell words, already pointing at guest paths.
+    pub argv: Vec<String>,
+    /// Shell lines run before the command (block images, tap devices).
+    pub setup: Vec<String>,
+    /// Shell lines run while the command runs (pings); a non-zero status
+    /// is reported as a failure of the cell.
+    pub during: Vec<String>,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug)]
+pub struct CellResult {
+    /// Shell status: exit code, or 128 + signal number.
+    pub status: i32,
+    pub timed_out: bool,
+    pub during_failed: bool,
+    pub output: String,
+}
+
+fn quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn runner_script(cells: &[Cell]) -> String {
+    let mut s = String::from(
+        "#!/bin/sh\n\
+         # Runs each cell with a timeout; prints its output between markers.\n\
+         cd /t\n",
+    );
+    for c in cells {
+        let id = &c.id;
+        s.push_str(&format!("echo '@@BEGIN {id}'\n"));
+        for l in &c.setup {
+            s.push_str(&format!("{l} >/dev/null 2>&1\n"));
+        }
+        let cmd: Vec<String> = c.argv.iter().map(|a| quote(a)).collect();
+        s.push_str(&format!(
+            "{} >/tmp/out 2>&1 </dev/null &\npid=$!\n",
+            cmd.join(" ")
+        ));
+        s.push_str(&format!(
+            "( sleep {t}; echo 1 >/tmp/timedout; kill -9 $pid ) >/dev/null 2>&1 &\nw=$!\nrm -f /tmp/timedout /tmp/duringfail\n",
+            t = c.timeout_secs
+        ));
+        for l in &c.during {
+            s.push_str(&format!(
+                "{l} >>/tmp/during 2>&1 || echo 1 >/tmp/duringfail\n"
+            ));
+        }
+        s.push_str("wait $pid\nrc=$?\nkill $w >/dev/null 2>&1\n");
+        s.push_str("cat /tmp/out; [ -f /tmp/during ] && cat /tmp/during; rm -f /tmp/during\n");
+        s.push_str(&format!(
+            "echo; echo \"@@END {id} $rc $([ -f /tmp/timedout ] && echo 1 || echo 0) $([ -f /tmp/duringfail ] && echo 1 || echo 0)\"\n"
+        ));
+    }
+    s.push_str("echo '@@DONE'\n");
+    s
+}
+
+fn init_script(modules: &[String]) -> String {
+    let mut s = String::from(
+        "#!/bin/busybox sh\n\
+         /bin/busybox --install -s /bin\n\
+         export PATH=/bin LD_LIBRARY_PATH=/lib\n\
+         mkdir -p /proc /sys /dev /tmp\n\
+         mount -t proc proc /proc\n\
+         mount -t sysfs sys /sys\n\
+         mount -t devtmpfs dev /dev\n\
+         echo 1 > /proc/sys/vm/overcommit_memory\n\
+         echo 1 > /proc/sys/kernel/printk\n",
+    );
+    for m in modules {
+        s.push_str(&format!(
+            "insmod /modules/{} >/dev/null 2>&1\n",
+            m.rsplit('/').next().unwrap_or(m)
+        ));
+    }
+    s.push_str("ip link set lo up\n/t/run.sh\npoweroff -f\n");
+    s
+}
+
+/// Shared libraries the tender needs inside the guest: every NEEDED entry
+/// and the program interpreter, found in the build machine's directories
+/// for that triple.
+fn libraries(tender: &Path, gnu_triple: &str) -> Result<Vec<(String, PathBuf)>> {
+    let data =
+        std::fs::read(tender).with_context(|| format!("cannot read {}", tender.display()))?;
+    let elf = crate::elf::parse(&data)?;
+    let dynamic = sh_out(Command::new("readelf").arg("-dW").arg(tender))?;
+    let search = [
+        format!("/lib/{gnu_triple}"),
+        format!("/usr/lib/{gnu_triple}"),
+        format!("/usr/{gnu_triple}/lib"),
+        "/lib64".into(),
+    ];
+    let find = |name: &str| -> Result<PathBuf> {
+        search
+            .iter()
+            .map(|d| Path::new(d).join(name))
+            .find(|p| p.exists())
+            .with_context(|| {
+                format!(
+                    "{} needs {name}, not found in {}",
+                    tender.display(),
+                    search.join(", ")
+                )
+            })
+    };
+    let mut libs = Vec::new();
+    for line in dynamic.lines().filter(|l| l.contains("(NEEDED)")) {
+        if let Some(name) = line.split('[').nth(1).and_then(|r| r.split(']').next()) {
+            libs.push((format!("/lib/{name}"), find(name)?));
+        }
+    }
+    if let Some(interp) = elf.interp {
+        let interp = String::from_utf8_lossy(&interp)
+            .trim_end_matches('\0')
+            .to_string();
+        let name = interp.rsplit('/').next().unwrap_or(&interp).to_string();
+        libs.push((interp, find(&name)?));
+    }
+    Ok(libs)
+}
+
+/// Boots the guest once with `files` (guest path → host file) and runs the
+/// cells. Returns one result per cell id.
+pub fn run_batch(
+    root: &Path,
+    arch: &str,
+    gnu_triple: &str,
+    g: &Guest,
+    files: &[(String, PathBuf)],
+    tenders: &[PathBuf],
+    cells: &[Cell],
+) -> Result<BTreeMap<String, CellResult>> {
+    let kit = kit(root, arch, g)?;
+    let qemu = which_qemu(g)?;
+    let mut cpio = Cpio::default();
+    cpio.file(
+        "bin/busybox",
+        0o755,
+        &std::fs::read(&kit.busybox).context("cannot read busybox")?,
+    );
+    cpio.file("init", 0o755, init_script(&g.modules).as_bytes());
+    for m in &g.modules {
+        let p = kit.modules.join(m);
+        let data =
+            std::fs::read(&p).with_context(|| format!("cannot read module {}", p.display()))?;
+        cpio.file(
+            &format!("modules/{}", m.rsplit('/').next().unwrap_or(m)),
+            0o644,
+            &data,
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for t in tenders {
+        for (guest, host) in libraries(t, gnu_triple)? {
+            if seen.insert(guest.clone()) {
+                let data = std::fs::read(&host)
+                    .with_context(|| format!("cannot read {}", host.display()))?;
+                cpio.file(&guest, 0o755, &data);
+            }
+        }
+    }
+    for (guest, host) in files {
+        let data =
+            std::fs::read(host).with_context(|| format!("cannot read {}", host.display()))?;
+        cpio.file(guest, 0o755, &data);
+    }
+    cpio.file("t/run.sh", 0o755, runner_script(cells).as_bytes());
+    let dir = root.join("target/solo5/guest").join(arch);
+    let initrd = dir.join("initrd.cpio");
+    std::fs::write(&initrd, cpio.finish()).context("cannot write the initramfs")?;
+
+    let budget: u64 = 120 + cells.iter().map(|c| c.timeout_secs + 2).sum::<u64>();
+    let mut cmd = Command::new(&qemu);
+    cmd.args(&g.qemu_args)
+        .args(["-nographic", "-no-reboot", "-kernel"])
+        .arg(&kit.kernel)
+        .arg("-initrd")
+        .arg(&initrd)
+        .arg("-append")
+        .arg(format!("console={} rdinit=/init panic=-1 quiet", g.console))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot run {}", qemu.display()))?;
+    let mut stdout = child.stdout.take().context("qemu stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let deadline = Duration::from_secs(budget);
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break Some(s);
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let raw = reader.join().unwrap_or_default();
+    let console = String::from_utf8_lossy(&raw).replace(['\r', '\0'], "");
+    println!(
+        "guest: {arch} boot and {} cells took {:.1}s",
+        cells.len(),
+        start.elapsed().as_secs_f64()
+    );
+    let results = parse_console(&console);
+    if status.is_none() {
+        bail!(
+            "the {arch} guest did not finish within {budget}s; console:\n{}",
+            tail(&console, 40)
+        );
+    }
+    if !console.contains("@@DONE") {
+        bail!(
+            "the {arch} guest stopped before running every cell; console:\n{}",
+            tail(&console, 40)
+        );
+    }
+    Ok(results)
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+pub fn parse_console(console: &str) -> BTreeMap<String, CellResult> {
+    let mut results = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in console.lines() {
+        if let Some(id) = line.strip_prefix("@@BEGIN ") {
+            current = Some((id.trim().to_string(), String::new()));
+        } else if let Some(rest) = line.strip_prefix("@@END ") {
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            if let (Some((id, out)), 4) = (current.take(), f.len()) {
+                if id == f[0] {
+                    results.insert(
+                        id,
+                        CellResult {
+                            status: f[1].parse().unwrap_or(-1),
+                            timed_out: f[2] == "1",
+                            during_failed: f[3] == "1",
+                            output: out,
+                        },
+                    );
+                }
+            }
+        } else if let Some((_, out)) = current.as_mut() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    results
+}
+
+fn which_qemu(g: &Guest) -> Result<PathBuf> {
+    toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot())
+        .with_context(|| format!("{} not found (install {})", g.qemu, g.qemu_package))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpio_entries_are_aligned_and_terminated() {
+        let mut c = Cpio::default();
+        c.file("a/b/c", 0o644, b"hello");
+        let out = c.finish();
+        assert!(out.starts_with(b"070701"));
+        assert_eq!(out.len() % 4, 0);
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("a/b\0"));
+        assert!(text.contains("TRAILER!!!"));
+        assert!(text.contains("hello"));
+    }
+
+    /// Boots the real x86_64 guest (downloads a kernel the first time).
+    /// Run by hand: cargo test -p xtask guest_boots -- --ignored
+    #[test]
+    #[ignore]
+    fn guest_boots_and_runs_a_host_program() {
+        let root = crate::config::repo_root();
+        let t = crate::config::load_targets(&root).unwrap();
+        let g = t.arch["x86_64"].guest.clone().unwrap();
+        let files = vec![("/t/true".to_string(), PathBuf::from("/usr/bin/true"))];
+        let cells = vec![
+            Cell {
+                id: "a".into(),
+                argv: vec!["/t/true".into()],
+                setup: vec![],
+                during: vec![],
+                timeout_secs: 5,
+            },
+            Cell {
+                id: "b".into(),
+                argv: vec!["sh".into(), "-c".into(), "echo hi; exit 3".into()],
+                setup: vec![],
+                during: vec!["test -e /dev/kvm".into()],
+                timeout_secs: 5,
+            },
+        ];
+        let r = run_batch(
+            &root,
+            "x86_64",
+            "x86_64-linux-gnu",
+            &g,
+            &files,
+            &[PathBuf::from("/usr/bin/true")],
+            &cells,
+        )
+        .unwrap();
+        assert_eq!(r["a"].status, 0, "{:?}", r["a"]);
+        assert_eq!(r["b"].status, 3);
+        assert!(r["b"].output.contains("hi"));
+        assert!(!r["b"].during_failed, "no /dev/kvm in the guest");
+    }
+
+    #[test]
+    fn console_results_parse() {
+        let c =
+            "noise\n@@BEGIN a\nhello\n@@END a 0 0 0\n@@BEGIN b\nboom\n@@END b 159 0 0\n@@DONE\n";
+        let r = parse_console(c);
+        assert_eq!(r["a"].status, 0);
+        assert_eq!(r["a"].output, "hello\n");
+        assert_eq!(r["b"].status, 159);
+    }
+}
