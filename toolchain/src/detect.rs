@@ -470,68 +470,66 @@ fn objcopy_candidates(cc: &Compiler, req: &Request) -> Vec<(String, String, bool
     v
 }
 
+/// Tries binutils-like candidates in order: the first that probes well
+/// wins; an explicit one that fails is a problem, others are passed over.
+/// `probe` returns the tool, or why it cannot serve.
+fn find_binutil<T>(
+    candidates: Vec<(String, String, bool)>,
+    req: &Request,
+    tc: &mut Toolchains,
+    probe: impl Fn(&Path, &str) -> std::result::Result<T, String>,
+    none_found: String,
+) -> Option<T> {
+    for (prog, source, explicit) in candidates {
+        let result = match resolve(&prog, &req.env) {
+            Some(path) => probe(&path, &source),
+            None if explicit => Err("not found".to_string()),
+            None => continue,
+        };
+        match result {
+            Ok(tool) => return Some(tool),
+            Err(why) if explicit => {
+                tc.problems.push(Problem {
+                    role: Role::Target,
+                    message: format!("{source} = {prog}: {why}"),
+                });
+                return None;
+            }
+            Err(why) => tc.rejected.push(Rejected {
+                role: Role::Target,
+                tool: prog,
+                reason: why,
+            }),
+        }
+    }
+    tc.problems.push(Problem {
+        role: Role::Target,
+        message: none_found,
+    });
+    None
+}
+
 fn find_linker(
     cc: &Compiler,
     req: &Request,
     scratch: &Path,
     tc: &mut Toolchains,
 ) -> Option<Linker> {
-    for (prog, source, explicit) in linker_candidates(cc, req) {
-        let Some(path) = resolve(&prog, &req.env) else {
-            if explicit {
-                tc.problems.push(Problem {
-                    role: Role::Target,
-                    message: format!("{source} = {prog}: not found"),
-                });
-                return None;
-            }
-            continue;
-        };
-        match binutils::probe_linker(&path, &source, cc, scratch) {
-            Ok(l) if l.relocatable_ok => return Some(l),
-            Ok(_) => {
-                let why = format!(
-                    "{} cannot link {} objects (ld -r failed)",
-                    path.display(),
-                    req.arch
-                );
-                if explicit {
-                    tc.problems.push(Problem {
-                        role: Role::Target,
-                        message: format!("{source} = {prog}: {why}"),
-                    });
-                    return None;
-                }
-                tc.rejected.push(Rejected {
-                    role: Role::Target,
-                    tool: prog,
-                    reason: why,
-                });
-            }
-            Err(e) => {
-                if explicit {
-                    tc.problems.push(Problem {
-                        role: Role::Target,
-                        message: format!("{source} = {prog}: {e:#}"),
-                    });
-                    return None;
-                }
-                tc.rejected.push(Rejected {
-                    role: Role::Target,
-                    tool: prog,
-                    reason: format!("{e:#}"),
-                });
-            }
-        }
-    }
-    tc.problems.push(Problem {
-        role: Role::Target,
-        message: format!(
-            "no linker that understands {} objects found (set TARGET_LD)",
+    let probe = |path: &Path, source: &str| match binutils::probe_linker(path, source, cc, scratch)
+    {
+        Ok(l) if l.relocatable_ok => Ok(l),
+        Ok(_) => Err(format!(
+            "{} cannot link {} objects (ld -r failed)",
+            path.display(),
             req.arch
-        ),
-    });
-    None
+        )),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    let none = format!(
+        "no linker that understands {} objects found (set TARGET_LD)",
+        req.arch
+    );
+    find_binutil(linker_candidates(cc, req), req, tc, probe, none)
 }
 
 fn find_objcopy(
@@ -540,48 +538,20 @@ fn find_objcopy(
     scratch: &Path,
     tc: &mut Toolchains,
 ) -> Option<Objcopy> {
-    for (prog, source, explicit) in objcopy_candidates(cc, req) {
-        let Some(path) = resolve(&prog, &req.env) else {
-            if explicit {
-                tc.problems.push(Problem {
-                    role: Role::Target,
-                    message: format!("{source} = {prog}: not found"),
-                });
-                return None;
-            }
-            continue;
-        };
-        match binutils::probe_objcopy(&path, &source, cc, scratch) {
-            Ok(o) if o.works => return Some(o),
-            Ok(_) | Err(_) => {
-                let why = format!(
-                    "{} cannot process {} objects with -w -G",
-                    path.display(),
-                    req.arch
-                );
-                if explicit {
-                    tc.problems.push(Problem {
-                        role: Role::Target,
-                        message: format!("{source} = {prog}: {why}"),
-                    });
-                    return None;
-                }
-                tc.rejected.push(Rejected {
-                    role: Role::Target,
-                    tool: prog,
-                    reason: why,
-                });
-            }
-        }
-    }
-    tc.problems.push(Problem {
-        role: Role::Target,
-        message: format!(
-            "no objcopy that understands {} objects found (set TARGET_OBJCOPY)",
+    let probe = |path: &Path, source: &str| match binutils::probe_objcopy(path, source, cc, scratch)
+    {
+        Ok(o) if o.works => Ok(o),
+        _ => Err(format!(
+            "{} cannot process {} objects with -w -G",
+            path.display(),
             req.arch
-        ),
-    });
-    None
+        )),
+    };
+    let none = format!(
+        "no objcopy that understands {} objects found (set TARGET_OBJCOPY)",
+        req.arch
+    );
+    find_binutil(objcopy_candidates(cc, req), req, tc, probe, none)
 }
 
 /// Detects all three roles for one arch. `scratch` is an empty directory
