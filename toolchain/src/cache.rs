@@ -19,6 +19,9 @@ struct ToolStamp {
 struct CacheFile {
     /// Bumped when the cached format or the probes change meaning.
     format: u32,
+    /// The program that probed (size and mtime of its executable): a
+    /// rebuilt xtask may probe differently, so it re-probes.
+    prober: Option<ToolStamp>,
     request: Request,
     tools: Vec<ToolStamp>,
     toolchains: Toolchains,
@@ -42,6 +45,10 @@ fn stamp(path: &Path) -> Option<ToolStamp> {
     })
 }
 
+fn prober() -> Option<ToolStamp> {
+    stamp(&std::env::current_exe().ok()?)
+}
+
 /// Whether the result came from the cache, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -62,6 +69,7 @@ pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, O
     let _ = std::fs::remove_dir_all(&scratch);
     let file = CacheFile {
         format: FORMAT,
+        prober: prober(),
         request: req.clone(),
         tools: tc.tool_paths().iter().filter_map(|p| stamp(p)).collect(),
         toolchains: tc.clone(),
@@ -79,7 +87,7 @@ pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, O
 fn load(req: &Request, cache_path: &Path) -> Option<Toolchains> {
     let text = std::fs::read_to_string(cache_path).ok()?;
     let file: CacheFile = toml::from_str(&text).ok()?;
-    if file.format != FORMAT || file.request != *req {
+    if file.format != FORMAT || file.prober != prober() || file.request != *req {
         return None;
     }
     for t in &file.tools {

@@ -264,8 +264,9 @@ fn fs_now(probe: &Path) -> Option<i64> {
         std::fs::create_dir_all(dir).ok()?;
     }
     std::fs::write(probe, b"").ok()?;
-    let mtime = std::fs::metadata(probe).ok()?.modified().ok()?;
-    Some(mtime.duration_since(UNIX_EPOCH).ok()?.as_nanos() as i64)
+    let mtime = std::fs::metadata(probe).and_then(|m| m.modified());
+    let _ = std::fs::remove_file(probe);
+    Some(mtime.ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos() as i64)
 }
 
 /// Writes the step's stamp, unless a source changed while the step ran: the
