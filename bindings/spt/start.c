@@ -23,7 +23,7 @@ void _start(const struct spt_boot_info *bi)
 static void spt_main(const struct spt_boot_info *bi)
 {
     /* TLS belongs to the application; until it sets one up, any TLS
-     * access should fault rather than hit the tender's old %fs. */
+     * access should fault rather than use the tender's thread pointer. */
     tls_reset();
     mft_set(bi->mft);
     yield_init(bi);

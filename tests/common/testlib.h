@@ -189,6 +189,25 @@ static inline unsigned long t_atoul(const char *s)
     return v;
 }
 
+/*
+ * Executes an instruction the architecture defines as invalid (not a
+ * breakpoint or trap instruction, which Linux reports as SIGTRAP): on spt
+ * the host kernel kills the tender with SIGILL.
+ */
+static inline void t_invalid_instruction(void)
+{
+#if defined(__x86_64__)
+    __asm__ __volatile__("ud2");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("udf #0");
+#elif defined(__powerpc64__)
+    /* Primary opcode 0 is reserved as illegal. */
+    __asm__ __volatile__(".long 0");
+#else
+#error "testlib.h: no invalid instruction for this architecture"
+#endif
+}
+
 static inline void t_banner(const char *name)
 {
     t_printf("\n**** Solo5 standalone test_%s ****\n\n", name);

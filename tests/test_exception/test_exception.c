@@ -14,5 +14,7 @@ int solo5_app_main(const struct solo5_start_info *si)
     (void)si;
     t_banner("exception");
     t_puts("Executing an invalid instruction...\n");
-    __builtin_trap();
+    t_invalid_instruction();
+    t_puts("FAILURE: survived an invalid instruction\n");
+    return SOLO5_EXIT_FAILURE;
 }

@@ -326,7 +326,9 @@ fn fix_for(
                 "ppc64le" => "ppc64el",
                 other => other,
             };
-            format!("dpkg --add-architecture {dpkg_arch} && apt-get update && apt-get install {pkg}:{dpkg_arch}, or pass --sysroot DIR")
+            format!(
+                "dpkg --add-architecture {dpkg_arch} && apt-get update && apt-get install {pkg}:{dpkg_arch} libc6-dev-{dpkg_arch}-cross, or pass --sysroot DIR"
+            )
         };
     }
     match role {
