@@ -71,6 +71,22 @@ int platform_set_tls_base(uintptr_t base);
 uint64_t cpu_random_u64(void) NO_SSP;
 
 /*
+ * For bindings that own the CPU (hvt, later virtio), in trap_<arch>.c and
+ * fpu_<arch>.c:
+ *
+ * cpu_trap_init() installs the binding's own descriptor tables and
+ * exception handlers. Every CPU exception is reported on the console
+ * (vector, error code, where) and ends the unikernel through
+ * platform_exit(SOLO5_EXIT_ABORT, cookie), the cookie describing the trap
+ * (its layout is part of the binding's contract with its tender).
+ *
+ * cpu_fpu_init() lets compiled code use the floating point and SIMD
+ * registers the CPU has.
+ */
+void cpu_trap_init(void);
+void cpu_fpu_init(void);
+
+/*
  * TLS block layout (tls_<arch>.c). (block) is the size of the TLS image,
  * .tdata plus .tbss, as laid out by the linker script.
  */

@@ -51,6 +51,17 @@ void elf_image_free(struct elf_image *img);
 void *elf_find_solo5_note(const struct elf_image *img, uint32_t type,
                           size_t align, size_t max_size, size_t *size);
 
+/*
+ * Dies unless the ABI note of (img) names binding (target) at ABI version
+ * (version). The message says which binding the file was built for.
+ * (elf_abi_check.c)
+ */
+void elf_check_abi(const struct elf_image *img, uint32_t target,
+                   uint32_t version);
+
+/* "hvt", "spt", ... or NULL for a target number we do not know. */
+const char *elf_abi_target_name(uint32_t target);
+
 /* What elf_load() passes for each loaded segment, page-aligned. */
 typedef void (*elf_protect_fn)(void *ctx, uint64_t guest_addr, uint64_t len,
                                uint32_t p_flags);

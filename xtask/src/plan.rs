@@ -132,7 +132,7 @@ impl Builder<'_> {
 }
 
 /// Flags for freestanding target code (bindings add their own on top).
-fn target_cflags(cfg: &Config, a: &ArchConfig) -> Result<Vec<String>> {
+pub fn target_cflags(cfg: &Config, a: &ArchConfig) -> Result<Vec<String>> {
     let cc = a.tools.target_cc.as_ref().context("no target compiler")?;
     let arch = &cfg.targets.arch[&a.arch];
     let mut f: Vec<String> = cc.args.clone();
@@ -311,6 +311,12 @@ fn plan_arch(
                 .push(format!("{arch_name} binding {bname}: not implemented yet"));
             continue;
         }
+        if let Some(src) = missing_source(&cfg.root, &binding.sources, arch_name) {
+            b.plan.skipped.push(format!(
+                "{arch_name} binding {bname}: not implemented for {arch_name} yet ({src} does not exist)"
+            ));
+            continue;
+        }
         if !target_ok {
             b.plan.skipped.push(format!(
                 "{arch_name} binding {bname}: no usable target toolchain (run `cargo xtask doctor --target {arch_name}`)"
@@ -408,6 +414,7 @@ fn plan_arch(
         });
         binding_objs.insert(bname.clone(), (obj_step, out, lds, lds_step));
     }
+
 
     // Test unikernels: manifest and object once per test, one link per binding.
     if target_ok {
@@ -526,6 +533,12 @@ fn plan_arch(
             ));
             continue;
         }
+        if let Some(src) = missing_source(&cfg.root, &tender.sources, arch_name) {
+            b.plan.skipped.push(format!(
+                "{arch_name} tender solo5-{tname}: not implemented for {arch_name} yet ({src} does not exist)"
+            ));
+            continue;
+        }
         let (Some(cc), Some(sc)) = (
             a.tools.host_cc.as_ref(),
             a.tools.seccomp.as_ref().filter(|s| s.works),
@@ -605,6 +618,16 @@ fn plan_arch(
         });
     }
     Ok(())
+}
+
+/// The first of (sources), `{arch}` expanded, that does not exist: an
+/// arch whose arch-specific files have not landed yet is skipped, not
+/// failed.
+fn missing_source(root: &Path, sources: &[toml::Spanned<String>], arch: &str) -> Option<String> {
+    sources
+        .iter()
+        .map(|src| expand(src.get_ref(), arch))
+        .find(|src| !root.join(src).exists())
 }
 
 #[cfg(test)]

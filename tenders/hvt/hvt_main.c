@@ -1,0 +1,142 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * hvt_main.c: solo5-hvt's command line and the order of start-up:
+ *
+ *   1. find the unikernel among the arguments; check it is an hvt ELF of
+ *      a supported ABI version and read its manifest;
+ *   2. hand the options to the core and the modules, which attach devices;
+ *      check every manifest device got attached;
+ *   3. open /dev/kvm, create the VM and its memory, load the unikernel,
+ *      build the page tables and the boot info, set up the vCPU;
+ *   4. let the core and the modules register hypercalls and seccomp rules,
+ *      load the seccomp filter, and run the guest until it halts.
+ */
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf_image.h"
+#include "hvt.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: %s [OPTIONS] [--] UNIKERNEL [ARGS...]\n"
+            "Runs UNIKERNEL, built for the Solo5 hvt binding, in a KVM "
+            "virtual machine.\n"
+            "ARGS are passed to the unikernel.\n"
+            "\n"
+            "Options:\n"
+            "  --mem=MB            guest memory in MB (default: %d, "
+            "maximum: %llu)\n",
+            tender_prog, HVT_DEFAULT_MEM_MB,
+            (unsigned long long)(hvt_arch.max_mem >> 20));
+    FOR_EACH_TENDER_MODULE (m) {
+        fputs((*m)->usage, f);
+    }
+    fprintf(f, "  --help              show this help\n"
+               "  --version           show version information\n");
+}
+
+static void version(void)
+{
+    printf("%s version %s (hvt ABI version %d, manifest version %d)\n",
+           tender_prog, SOLO5_VERSION, HVT_ABI_VERSION, MFT_VERSION);
+}
+
+static void read_manifest(struct tender *t, const struct elf_image *img)
+{
+    t->mft = elf_find_solo5_note(img, MFT1_NOTE_TYPE, MFT1_NOTE_ALIGN,
+                                 MFT1_NOTE_MAX_SIZE, &t->mft_size);
+    if (t->mft == NULL)
+        die("%s: no Solo5 manifest note", img->path);
+    mft_check(t->mft, t->mft_size, img->path);
+}
+
+int main(int argc, char **argv)
+{
+    struct tender t = {.mem_size = (uint64_t)HVT_DEFAULT_MEM_MB << 20,
+                       .kvmfd = -1,
+                       .vmfd = -1,
+                       .vcpufd = -1,
+                       .epollfd = -1,
+                       .timerfd = -1};
+    struct elf_image img;
+
+    tender_prog =
+        argc > 0 && argv[0][0] != '\0' ? basename(argv[0]) : "solo5-hvt";
+
+    /* Pass 1: --help/--version, and where the unikernel is. */
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        if (strcmp(argv[first], "--") == 0) {
+            first++;
+            break;
+        }
+        if (strcmp(argv[first], "--help") == 0 ||
+            strcmp(argv[first], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[first], "--version") == 0) {
+            version();
+            return 0;
+        }
+        first++;
+    }
+    if (first >= argc)
+        die("no unikernel given (usage: %s [OPTIONS] UNIKERNEL [ARGS...]; "
+            "see --help)",
+            tender_prog);
+    t.file = argv[first];
+
+    elf_image_read(t.file, &img);
+    elf_check_abi(&img, HVT_ABI_TARGET, HVT_ABI_VERSION);
+    read_manifest(&t, &img);
+
+    /* Pass 2: options, now that the manifest names the devices. */
+    for (int i = 1; i < first; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0)
+            break;
+        if (strncmp(arg, "--mem=", 6) == 0) {
+            t.mem_size = args_parse_mem(arg, arg + 6, hvt_arch.max_mem >> 20);
+            continue;
+        }
+        bool taken = false;
+        FOR_EACH_TENDER_MODULE (m) {
+            if ((*m)->handle_arg != NULL && (*m)->handle_arg(&t, arg)) {
+                taken = true;
+                break;
+            }
+        }
+        if (!taken)
+            die("unknown option %s (see --help)", arg);
+    }
+    mft_check_all_attached(t.mft, t.file);
+
+    hvt_kvm_open(&t);
+    hvt_mem_alloc(&t);
+    hvt_mem_load(&t, &img);
+    elf_image_free(&img);
+    hvt_cpu_setup(&t);
+    hvt_kvm_create(&t);
+    hvt_kvm_arch_vcpu_init(&t);
+
+    hvt_seccomp_init(&t);
+    hvt_core_init(&t);
+    FOR_EACH_TENDER_MODULE (m) {
+        if ((*m)->setup != NULL)
+            (*m)->setup(&t);
+    }
+    /* Last: modules may have filled in the manifest (MAC addresses). */
+    hvt_boot_info_init(&t, argc - first - 1, argv + first + 1);
+
+    fflush(NULL);
+    hvt_seccomp_load(&t);
+    return hvt_kvm_run(&t);
+}

@@ -1,0 +1,125 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * hvt_module_block.c: --block:NAME=PATH attaches a file or block device.
+ *
+ * The block hypercalls read or write whole blocks inside the device; any
+ * other request fails with SOLO5_R_EINVAL. seccomp allows pread64 and
+ * pwrite64 on the devices' descriptors only.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "hvt.h"
+#include "solo5.h"
+
+static bool handle_arg(struct tender *t, const char *arg)
+{
+    char name[MFT_NAME_SIZE];
+    const char *path;
+
+    if (!args_split_device(arg, "--block:", name, &path))
+        return false;
+    struct mft_entry *e =
+        mft_claim(t->mft, name, MFT_DEV_BLOCK_BASIC, arg, t->file);
+    uint64_t capacity;
+    e->b.hostfd = block_attach(path, HVT_BLOCK_SIZE, &capacity);
+    e->u.block_basic.capacity = capacity;
+    e->u.block_basic.block_size = HVT_BLOCK_SIZE;
+    e->attached = true;
+    return true;
+}
+
+/* The attached block device (handle) if [offset, offset + len) is a run of
+ * whole blocks inside it; else NULL. */
+static const struct mft_entry *device(const struct tender *t, uint64_t handle,
+                                      uint64_t offset, uint64_t len)
+{
+    if (handle >= t->mft->entries)
+        return NULL;
+    const struct mft_entry *e = &t->mft->e[handle];
+    if (e->type != MFT_DEV_BLOCK_BASIC || !e->attached)
+        return NULL;
+    uint64_t bs = e->u.block_basic.block_size;
+    uint64_t cap = e->u.block_basic.capacity;
+    if (len == 0 || len % bs != 0 || offset % bs != 0 || offset > cap ||
+        len > cap - offset)
+        return NULL;
+    return e;
+}
+
+static void hc_block_write(struct tender *t, hvt_gpa_t gpa)
+{
+    struct hvt_hc_block_write *w =
+        hvt_checked_gpa(t, gpa, sizeof *w, "block write");
+    uint64_t offset = w->offset;
+    uint64_t len = w->len;
+    const struct mft_entry *e = device(t, w->handle, offset, len);
+
+    if (e == NULL) {
+        w->ret = SOLO5_R_EINVAL;
+        return;
+    }
+    const void *buf = hvt_checked_gpa(t, w->data, len, "block write data");
+    ssize_t n;
+    do {
+        n = pwrite(e->b.hostfd, buf, len, (off_t)offset);
+    } while (n == -1 && errno == EINTR);
+    w->ret = n == (ssize_t)len ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+}
+
+static void hc_block_read(struct tender *t, hvt_gpa_t gpa)
+{
+    struct hvt_hc_block_read *r =
+        hvt_checked_gpa(t, gpa, sizeof *r, "block read");
+    uint64_t offset = r->offset;
+    uint64_t len = r->len;
+    const struct mft_entry *e = device(t, r->handle, offset, len);
+
+    if (e == NULL) {
+        r->ret = SOLO5_R_EINVAL;
+        return;
+    }
+    void *buf = hvt_checked_gpa(t, r->data, len, "block read data");
+    ssize_t n;
+    do {
+        n = pread(e->b.hostfd, buf, len, (off_t)offset);
+    } while (n == -1 && errno == EINTR);
+    r->ret = n == (ssize_t)len ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+}
+
+static void setup(struct tender *t)
+{
+    bool any = false;
+
+    for (unsigned i = 0; i < t->mft->entries; i++) {
+        const struct mft_entry *e = &t->mft->e[i];
+        if (e->type != MFT_DEV_BLOCK_BASIC || !e->attached)
+            continue;
+        any = true;
+        scmp_datum_t fd = (scmp_datum_t)e->b.hostfd;
+        char what[128];
+        snprintf(what, sizeof what, "block device '%s'", e->name);
+        HVT_ALLOW(t, what, SCMP_SYS(pread64), HVT_ARG(0, SCMP_CMP_EQ, fd));
+        HVT_ALLOW(t, what, SCMP_SYS(pwrite64), HVT_ARG(0, SCMP_CMP_EQ, fd));
+    }
+    if (any) {
+        hvt_core_register_hypercall(t, HVT_HYPERCALL_BLOCK_WRITE,
+                                    hc_block_write);
+        hvt_core_register_hypercall(t, HVT_HYPERCALL_BLOCK_READ, hc_block_read);
+    }
+}
+
+static const struct tender_module block_module = {
+    .name = "block",
+    .usage = "  --block:NAME=PATH   attach file or block device PATH as block "
+             "device NAME\n"
+             "                      (size: a multiple of 512 bytes)\n",
+    .handle_arg = handle_arg,
+    .setup = setup,
+};
+
+TENDER_MODULE(block_module);

@@ -1,0 +1,160 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * hvt_module_net.c: --net:NAME=TAP attaches an existing tap interface,
+ * --net-mac:NAME=MAC sets its MAC address (random by default).
+ *
+ * Each device's descriptor joins the poll set, reported as its handle
+ * (manifest index); the net hypercalls move one frame each; seccomp allows
+ * read and write on the devices' descriptors only.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvt.h"
+#include "solo5.h"
+
+/* MACs given before (or without) the matching --net: option. */
+static struct {
+    char name[MFT_NAME_SIZE];
+    uint8_t mac[6];
+} macs[MFT_MAX_ENTRIES];
+static unsigned nmacs;
+
+static bool handle_arg(struct tender *t, const char *arg)
+{
+    char name[MFT_NAME_SIZE];
+    const char *value;
+
+    if (args_split_device(arg, "--net-mac:", name, &value)) {
+        struct mft_entry *e = mft_lookup(t->mft, name);
+        if (e == NULL || e->type != MFT_DEV_NET_BASIC)
+            die("%s: %s declares no network device '%s'", arg, t->file, name);
+        for (unsigned i = 0; i < nmacs; i++) {
+            if (strcmp(macs[i].name, name) == 0)
+                die("%s: MAC address of '%s' given twice", arg, name);
+        }
+        args_parse_mac(arg, value, macs[nmacs].mac);
+        memcpy(macs[nmacs].name, name, sizeof name);
+        nmacs++;
+        return true;
+    }
+    if (args_split_device(arg, "--net:", name, &value)) {
+        struct mft_entry *e =
+            mft_claim(t->mft, name, MFT_DEV_NET_BASIC, arg, t->file);
+        unsigned mtu;
+        e->b.hostfd = tap_attach(value, &mtu);
+        e->u.net_basic.mtu = (uint16_t)(mtu > 65535 ? 65535 : mtu);
+        e->attached = true;
+        return true;
+    }
+    return false;
+}
+
+static const struct mft_entry *device(const struct tender *t, uint64_t handle)
+{
+    if (handle >= t->mft->entries)
+        return NULL;
+    const struct mft_entry *e = &t->mft->e[handle];
+    if (e->type != MFT_DEV_NET_BASIC || !e->attached)
+        return NULL;
+    return e;
+}
+
+static void hc_net_write(struct tender *t, hvt_gpa_t gpa)
+{
+    struct hvt_hc_net_write *w =
+        hvt_checked_gpa(t, gpa, sizeof *w, "net write");
+    uint64_t len = w->len;
+    const struct mft_entry *e = device(t, w->handle);
+
+    if (e == NULL || len > (uint64_t)e->u.net_basic.mtu + SOLO5_NET_HLEN) {
+        w->ret = SOLO5_R_EINVAL;
+        return;
+    }
+    const void *buf = hvt_checked_gpa(t, w->data, len, "net write data");
+    ssize_t n;
+    do {
+        n = write(e->b.hostfd, buf, len);
+    } while (n == -1 && errno == EINTR);
+    /* A full host queue drops the frame, as a real wire would. */
+    if (n == -1 && errno == EAGAIN)
+        w->ret = SOLO5_R_OK;
+    else
+        w->ret = n == (ssize_t)len ? SOLO5_R_OK : SOLO5_R_EUNSPEC;
+}
+
+static void hc_net_read(struct tender *t, hvt_gpa_t gpa)
+{
+    struct hvt_hc_net_read *r = hvt_checked_gpa(t, gpa, sizeof *r, "net read");
+    uint64_t len = r->len;
+    const struct mft_entry *e = device(t, r->handle);
+
+    if (e == NULL) {
+        r->ret = SOLO5_R_EINVAL;
+        return;
+    }
+    void *buf = hvt_checked_gpa(t, r->data, len, "net read data");
+    ssize_t n;
+    do {
+        n = read(e->b.hostfd, buf, len);
+    } while (n == -1 && errno == EINTR);
+    if (n == 0 || (n == -1 && errno == EAGAIN)) {
+        r->ret = SOLO5_R_AGAIN;
+    } else if (n < 0) {
+        r->ret = SOLO5_R_EUNSPEC;
+    } else {
+        r->len = (size_t)n;
+        r->ret = SOLO5_R_OK;
+    }
+}
+
+static void setup(struct tender *t)
+{
+    bool any = false;
+
+    for (unsigned i = 0; i < nmacs; i++) {
+        struct mft_entry *e = mft_lookup(t->mft, macs[i].name);
+        if (!e->attached)
+            die("--net-mac:%s given, but no --net:%s=TAP", macs[i].name,
+                macs[i].name);
+        memcpy(e->u.net_basic.mac, macs[i].mac, 6);
+    }
+
+    for (unsigned i = 0; i < t->mft->entries; i++) {
+        struct mft_entry *e = &t->mft->e[i];
+        if (e->type != MFT_DEV_NET_BASIC || !e->attached)
+            continue;
+        any = true;
+        static const uint8_t no_mac[6];
+        if (memcmp(e->u.net_basic.mac, no_mac, 6) == 0)
+            tap_random_mac(e->u.net_basic.mac);
+        hvt_core_add_pollfd(t, e->b.hostfd, i);
+
+        scmp_datum_t fd = (scmp_datum_t)e->b.hostfd;
+        char what[128];
+        snprintf(what, sizeof what, "network device '%s'", e->name);
+        HVT_ALLOW(t, what, SCMP_SYS(read), HVT_ARG(0, SCMP_CMP_EQ, fd));
+        HVT_ALLOW(t, what, SCMP_SYS(write), HVT_ARG(0, SCMP_CMP_EQ, fd));
+    }
+    if (any) {
+        hvt_core_register_hypercall(t, HVT_HYPERCALL_NET_WRITE, hc_net_write);
+        hvt_core_register_hypercall(t, HVT_HYPERCALL_NET_READ, hc_net_read);
+    }
+}
+
+static const struct tender_module net_module = {
+    .name = "net",
+    .usage = "  --net:NAME=TAP      attach existing tap interface TAP as "
+             "network device NAME\n"
+             "  --net-mac:NAME=MAC  MAC address of NAME (default: random, "
+             "locally administered)\n",
+    .handle_arg = handle_arg,
+    .setup = setup,
+};
+
+TENDER_MODULE(net_module);
