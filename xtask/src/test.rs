@@ -106,7 +106,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         let mut guest_cells: Vec<(String, &Test, guest::Cell)> = Vec::new();
         let mut guest_files: Vec<(String, PathBuf)> = Vec::new();
         let mut guest_tenders: Vec<PathBuf> = Vec::new();
-        for t in tests.iter().filter(|t| wanted(t)) {
+        for t in tests.iter().filter(|t| wanted(t) && t.applies_to(&a.arch)) {
             if let Some(needle) = &t.expect_build_error {
                 if a.arch == cfg.build_arch && binding_wanted(&t.bindings[0]) {
                     check_build_error(&root, t, needle, &scratch, &mut tally);

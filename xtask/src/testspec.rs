@@ -21,6 +21,10 @@ pub struct Test {
     /// Directory tests/test_<source>/ holding the unikernel; default: name.
     pub source: Option<String>,
     pub bindings: Vec<String>,
+    /// Arches the test applies to (default: all); for expectations that
+    /// differ by arch (exception names, fault reports).
+    #[serde(default)]
+    pub arches: Vec<String>,
     #[serde(default)]
     pub args: Vec<String>,
     pub expect_exit: Option<i32>,
@@ -67,6 +71,10 @@ impl Test {
     /// Built and linked by `cargo xtask build`.
     pub fn is_built(&self) -> bool {
         self.has_source() && self.expect_build_error.is_none()
+    }
+
+    pub fn applies_to(&self, arch: &str) -> bool {
+        self.arches.is_empty() || self.arches.iter().any(|a| a == arch)
     }
 
     /// The unikernel's source name (tests/test_<source>/test_<source>.c).
