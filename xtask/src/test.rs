@@ -93,6 +93,11 @@ pub fn run(flags: Flags) -> Result<i32> {
         &mut tally,
     );
 
+    println!("== every ELF in each arch's tree is of that arch");
+    for a in &cfg.arches {
+        check_tree_machines(&root, &a.arch, cfg.targets.arch[&a.arch].elf_machine, &mut tally);
+    }
+
     println!("== test unikernels");
     let scratch = tempdir_in(&root.join("target/solo5/test-scratch"))?;
     let mut hvt_mode: Option<(bool, String)> = None;
@@ -345,6 +350,42 @@ fn check_products(
         } else {
             tally.fail(&what, &broken.join("; "));
         }
+    }
+}
+
+/// Walks target/solo5/<arch>/ and checks the machine of every ELF file, so
+/// nothing built for one arch ever lands in another's tree.
+fn check_tree_machines(root: &Path, arch: &str, machine: u16, tally: &mut Tally) {
+    let base = root.join("target/solo5").join(arch);
+    let mut stack = vec![base.clone()];
+    let (mut seen, mut wrong) = (0usize, Vec::new());
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let Ok(data) = std::fs::read(&p) else { continue };
+            if !data.starts_with(b"\x7fELF") {
+                continue;
+            }
+            seen += 1;
+            match elf::parse(&data) {
+                Ok(e) if e.machine == machine => {}
+                Ok(e) => wrong.push(format!("{} (machine {})", p.strip_prefix(root).unwrap_or(&p).display(), e.machine)),
+                Err(err) => wrong.push(format!("{}: {err:#}", p.display())),
+            }
+        }
+    }
+    let what = format!("ELF machine of {seen} files under target/solo5/{arch}");
+    if seen == 0 {
+        tally.fail(&what, "no ELF files found");
+    } else if wrong.is_empty() {
+        tally.pass(&what, "");
+    } else {
+        tally.fail(&what, &format!("not {arch}: {}", wrong.join(", ")));
     }
 }
 
