@@ -1,17 +1,23 @@
 //! `cargo xtask`: configure, build and test solo5. This file only parses
 //! flags and dispatches; each command lives in its own module.
 
+mod bench;
 mod build;
+mod ci;
 mod config;
+mod dist;
 mod doctor;
+mod e2e;
 mod elf;
 mod guest;
+mod install;
 mod plan;
 mod run;
 mod targets;
 mod test;
 mod testspec;
 mod version;
+mod wrappers;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +40,14 @@ enum Command {
     Build(build::Flags),
     /// Run cargo's tests, build, check every unikernel and run the test suite.
     Test(test::Flags),
+    /// Measure build times (min/median/max over several runs).
+    Bench(bench::Flags),
+    /// Build, then install into Solo5's layout under DESTDIR+PREFIX.
+    Install(install::Flags),
+    /// Build, then make tarballs, .deb packages and SHA256SUMS in target/dist/.
+    Dist(dist::Flags),
+    /// Generate the CI workflow under ci/ from targets.toml (--check: fail if stale).
+    Ci(ci::Flags),
 }
 
 fn main() {
@@ -42,6 +56,10 @@ fn main() {
         Command::Doctor(f) => doctor::run(f),
         Command::Build(f) => build::run(f),
         Command::Test(f) => test::run(f),
+        Command::Install(f) => install::run(f),
+        Command::Dist(f) => dist::run(f),
+        Command::Ci(f) => ci::run(f),
+        Command::Bench(f) => bench::run(f),
     };
     match result {
         Ok(code) => std::process::exit(code),

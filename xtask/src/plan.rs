@@ -415,6 +415,12 @@ fn plan_arch(
         binding_objs.insert(bname.clone(), (obj_step, out, lds, lds_step));
     }
 
+    plan_wrappers(
+        b,
+        a,
+        &binding_objs.keys().cloned().collect::<Vec<_>>(),
+        target_ok,
+    )?;
 
     // Test unikernels: manifest and object once per test, one link per binding.
     if target_ok {
@@ -628,6 +634,21 @@ fn missing_source(root: &Path, sources: &[toml::Spanned<String>], arch: &str) ->
         .iter()
         .map(|src| expand(src.get_ref(), arch))
         .find(|src| !root.join(src).exists())
+}
+
+/// The toolchain wrappers and the compiler's headers (wrappers.rs).
+fn plan_wrappers(
+    b: &mut Builder,
+    a: &ArchConfig,
+    bindings: &[String],
+    target_ok: bool,
+) -> Result<()> {
+    if target_ok {
+        for step in crate::wrappers::steps(b.cfg, a, bindings)? {
+            b.add(step);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -95,7 +95,12 @@ pub fn run(flags: Flags) -> Result<i32> {
 
     println!("== every ELF in each arch's tree is of that arch");
     for a in &cfg.arches {
-        check_tree_machines(&root, &a.arch, cfg.targets.arch[&a.arch].elf_machine, &mut tally);
+        check_tree_machines(
+            &root,
+            &a.arch,
+            cfg.targets.arch[&a.arch].elf_machine,
+            &mut tally,
+        );
     }
 
     println!("== test unikernels");
@@ -360,21 +365,29 @@ fn check_tree_machines(root: &Path, arch: &str, machine: u16, tally: &mut Tally)
     let mut stack = vec![base.clone()];
     let (mut seen, mut wrong) = (0usize, Vec::new());
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
                 continue;
             }
-            let Ok(data) = std::fs::read(&p) else { continue };
+            let Ok(data) = std::fs::read(&p) else {
+                continue;
+            };
             if !data.starts_with(b"\x7fELF") {
                 continue;
             }
             seen += 1;
             match elf::parse(&data) {
                 Ok(e) if e.machine == machine => {}
-                Ok(e) => wrong.push(format!("{} (machine {})", p.strip_prefix(root).unwrap_or(&p).display(), e.machine)),
+                Ok(e) => wrong.push(format!(
+                    "{} (machine {})",
+                    p.strip_prefix(root).unwrap_or(&p).display(),
+                    e.machine
+                )),
                 Err(err) => wrong.push(format!("{}: {err:#}", p.display())),
             }
         }

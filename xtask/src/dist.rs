@@ -1,0 +1,490 @@
+//! `cargo xtask dist`: builds, then packages into `target/dist/`:
+//!
+//! - `solo5-ng-<version>-<arch>.tar.gz` per target: a relocatable tree
+//!   (`bin/`, `include/<triple>/`, `lib/<triple>/`) to unpack anywhere;
+//! - `solo5-ng_<version>_<debarch>.deb`: the tenders and solo5-elftool
+//!   for the build machine's arch (Depends: libseccomp2);
+//! - `solo5-ng-cross-<arch>_<version>_<debarch>.deb` per target: that
+//!   target's toolchain, installable on the build machine's arch;
+//! - `SHA256SUMS`.
+//!
+//! Reproducible: entries sorted, owners 0, every time stamp
+//! `SOURCE_DATE_EPOCH` (else the last commit's time), gzip without name or
+//! time, so the same sources give the same bytes in any directory.
+
+use crate::build;
+use crate::config::Config;
+use crate::install::{self, Entry, Parts};
+use crate::plan::{self, Plan};
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, clap::Args)]
+#[group(skip)]
+pub struct Flags {
+    #[command(flatten)]
+    pub build: build::Flags,
+}
+
+pub const NAME: &str = "solo5-ng";
+
+/// What `make` produced, for callers that use the packages.
+#[derive(Debug, Default)]
+pub struct Made {
+    pub tarballs: Vec<(String, PathBuf)>,
+    /// The tenders package, if built.
+    pub host_deb: Option<PathBuf>,
+    /// Per arch.
+    pub cross_debs: Vec<(String, PathBuf)>,
+    pub skipped: Vec<String>,
+}
+
+/// Debian's name for an arch.
+pub fn debian_arch(cfg: &Config, arch: &str) -> String {
+    if let Some(g) = cfg.targets.arch.get(arch).and_then(|a| a.guest.as_ref()) {
+        return g.debian_arch.clone();
+    }
+    match arch {
+        "x86_64" => "amd64".into(),
+        "aarch64" => "arm64".into(),
+        "ppc64le" => "ppc64el".into(),
+        other => other.into(),
+    }
+}
+
+/// A version Debian accepts without a revision: digits first, then only
+/// letters, digits and `.+~` (git describe's `-` become `.`).
+pub fn debian_version(v: &str) -> String {
+    let mut out: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".+~".contains(c) {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "0~");
+    }
+    out
+}
+
+/// Package name part for an arch (`x86_64` → `x86-64`).
+fn package_arch(arch: &str) -> String {
+    arch.replace('_', "-")
+}
+
+/// SOURCE_DATE_EPOCH, else the time of the last commit, else now.
+pub fn source_date_epoch(root: &Path) -> Result<u64> {
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        return v
+            .trim()
+            .parse()
+            .with_context(|| format!("SOURCE_DATE_EPOCH must be seconds since 1970, not {v:?}"));
+    }
+    let git = Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .current_dir(root)
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok());
+    Ok(match git {
+        Some(t) => t,
+        None => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    })
+}
+
+/// Sets every mtime under `dir` (and its own) to `epoch`; directories
+/// become 0755.
+fn normalise(dir: &Path, epoch: u64) -> Result<()> {
+    let t = UNIX_EPOCH + Duration::from_secs(epoch);
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let p = e?.path();
+        if p.is_dir() {
+            normalise(&p, epoch)?;
+        } else {
+            File::options()
+                .write(true)
+                .open(&p)
+                .and_then(|f| f.set_modified(t))
+                .with_context(|| format!("cannot set the time of {}", p.display()))?;
+        }
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot set the mode of {}", dir.display()))?;
+    File::open(dir)
+        .and_then(|f| f.set_modified(t))
+        .with_context(|| format!("cannot set the time of {}", dir.display()))
+}
+
+fn run_ok(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {shown}"))?;
+    if !out.status.success() {
+        bail!(
+            "{shown} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    Ok(())
+}
+
+/// `tar | gzip -n` of `stage/<name>` into `out`, reproducibly.
+fn tarball(stage: &Path, name: &str, out: &Path, epoch: u64) -> Result<()> {
+    let mut tar = Command::new("tar")
+        .args([
+            "--sort=name",
+            &format!("--mtime=@{epoch}"),
+            "--owner=0",
+            "--group=0",
+            "--numeric-owner",
+            "--format=gnu",
+            "-C",
+        ])
+        .arg(stage)
+        .args(["-cf", "-", name])
+        .env("LC_ALL", "C")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot run tar")?;
+    let tar_out = tar.stdout.take().context("tar stdout")?;
+    let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let status = Command::new("gzip")
+        .args(["-n", "-9"])
+        .stdin(tar_out)
+        .stdout(file)
+        .status()
+        .context("cannot run gzip")?;
+    let tar_status = tar.wait().context("tar")?;
+    if !tar_status.success() || !status.success() {
+        bail!(
+            "making {} failed (tar {tar_status}, gzip {status})",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The Debian packages that own `path` and every link on the way to the
+/// file it names, so a package depends on what provides its tools.
+fn owning_packages(path: &Path) -> Vec<String> {
+    let mut hops = vec![path.to_path_buf()];
+    let mut cur = path.to_path_buf();
+    for _ in 0..16 {
+        let Ok(target) = std::fs::read_link(&cur) else {
+            break;
+        };
+        cur = if target.is_absolute() {
+            target
+        } else {
+            cur.parent().unwrap_or(Path::new("/")).join(target)
+        };
+        hops.push(cur.clone());
+    }
+    if let Ok(real) = path.canonicalize() {
+        hops.push(real);
+    }
+    let mut pkgs = Vec::new();
+    for h in hops {
+        let Ok(out) = Command::new("dpkg").arg("-S").arg(&h).output() else {
+            return pkgs;
+        };
+        if !out.status.success() {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in text.lines() {
+            // "gcc-12: /usr/bin/gcc-12" or "a, b: /path"; drop ":amd64".
+            if let Some((names, _)) = line.split_once(": ") {
+                for n in names.split(", ") {
+                    let n = n.split(':').next().unwrap_or(n).trim().to_string();
+                    if !n.is_empty() && !pkgs.contains(&n) {
+                        pkgs.push(n);
+                    }
+                }
+            }
+        }
+    }
+    pkgs
+}
+
+struct Deb<'a> {
+    package: String,
+    arch: String,
+    depends: Vec<String>,
+    section: &'a str,
+    description: String,
+}
+
+fn build_deb(
+    cfg: &Config,
+    entries: &[Entry],
+    stage: &Path,
+    out_dir: &Path,
+    version: &str,
+    epoch: u64,
+    d: &Deb,
+) -> Result<PathBuf> {
+    let root = stage.join(format!("deb-{}", d.package));
+    let _ = std::fs::remove_dir_all(&root);
+    install::copy_entries(&cfg.root, entries, &root.join("usr"))?;
+    let size_kib: u64 = entries
+        .iter()
+        .map(|e| {
+            std::fs::metadata(cfg.root.join(&e.src))
+                .map(|m| m.len().div_ceil(1024))
+                .unwrap_or(0)
+        })
+        .sum();
+    let mut control = format!(
+        "Package: {}\nVersion: {version}\nArchitecture: {}\nMaintainer: solo5-ng developers <solo5-ng@localhost>\nInstalled-Size: {size_kib}\n",
+        d.package, d.arch
+    );
+    if !d.depends.is_empty() {
+        control.push_str(&format!("Depends: {}\n", d.depends.join(", ")));
+    }
+    control.push_str(&format!(
+        "Section: {}\nPriority: optional\nDescription: {}\n",
+        d.section, d.description
+    ));
+    let debian = root.join("DEBIAN");
+    std::fs::create_dir_all(&debian)
+        .with_context(|| format!("cannot create {}", debian.display()))?;
+    std::fs::write(debian.join("control"), control).context("cannot write DEBIAN/control")?;
+    std::fs::set_permissions(
+        debian.join("control"),
+        std::fs::Permissions::from_mode(0o644),
+    )?;
+    normalise(&root, epoch)?;
+    let out = out_dir.join(format!("{}_{version}_{}.deb", d.package, d.arch));
+    run_ok(
+        Command::new("dpkg-deb")
+            .args(["--root-owner-group", "-Zxz", "--threads-max=1", "--build"])
+            .arg(&root)
+            .arg(&out)
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .env("LC_ALL", "C"),
+    )?;
+    Ok(out)
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Packages the build described by `cfg` and `plan` into `out_dir`
+/// (emptied first).
+pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
+    let epoch = source_date_epoch(&cfg.root)?;
+    let version = crate::version::version();
+    let deb_version = debian_version(&version);
+    if out_dir.exists() {
+        std::fs::remove_dir_all(out_dir)
+            .with_context(|| format!("cannot empty {}", out_dir.display()))?;
+    }
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let stage = out_dir.join(".stage");
+    let mut made = Made::default();
+    let built_tenders = |arch: &str| {
+        plan.products
+            .iter()
+            .any(|p| p.kind == "tender" && p.arch == arch)
+    };
+
+    for a in &cfg.arches {
+        let name = format!("{NAME}-{version}-{}", a.arch);
+        let parts = Parts {
+            tenders: Some(a.arch.clone()),
+            elftool: true,
+            toolchains: vec![a.arch.clone()],
+        };
+        let entries = match install::entries(plan, &parts) {
+            Ok(e) => e,
+            Err(e) => {
+                made.skipped.push(format!("{name}.tar.gz: {e:#}"));
+                continue;
+            }
+        };
+        let tree = stage.join(&name);
+        install::copy_entries(&cfg.root, &entries, &tree)?;
+        normalise(&tree, epoch)?;
+        let out = out_dir.join(format!("{name}.tar.gz"));
+        tarball(&stage, &name, &out, epoch)?;
+        made.tarballs.push((a.arch.clone(), out));
+    }
+
+    if !have("dpkg-deb") {
+        made.skipped
+            .push(".deb packages: dpkg-deb not found (apt-get install dpkg)".into());
+    } else {
+        let build_deb_arch = debian_arch(cfg, &cfg.build_arch);
+        if cfg.arches.iter().any(|a| a.arch == cfg.build_arch) && built_tenders(&cfg.build_arch) {
+            let parts = Parts {
+                tenders: Some(cfg.build_arch.clone()),
+                elftool: true,
+                toolchains: vec![],
+            };
+            let entries = install::entries(plan, &parts)?;
+            let deb = Deb {
+                package: NAME.into(),
+                arch: build_deb_arch.clone(),
+                depends: vec!["libc6".into(), "libseccomp2".into()],
+                section: "utils",
+                description: format!(
+                    "Solo5-compatible sandboxed execution environment for unikernels\n \
+                     The tenders that run Solo5 unikernels on {} Linux hosts \
+                     (solo5-hvt with KVM,\n solo5-spt in a seccomp sandbox, as \
+                     built), and solo5-elftool.",
+                    cfg.build_arch
+                ),
+            };
+            made.host_deb = Some(build_deb(
+                cfg,
+                &entries,
+                &stage,
+                out_dir,
+                &deb_version,
+                epoch,
+                &deb,
+            )?);
+        } else {
+            made.skipped.push(format!(
+                "{NAME}_{deb_version}_{build_deb_arch}.deb: no tenders built for {}",
+                cfg.build_arch
+            ));
+        }
+        for a in &cfg.arches {
+            let parts = Parts {
+                tenders: None,
+                elftool: false,
+                toolchains: vec![a.arch.clone()],
+            };
+            let package = format!("{NAME}-cross-{}", package_arch(&a.arch));
+            let entries = match install::entries(plan, &parts) {
+                Ok(e) => e,
+                Err(e) => {
+                    made.skipped.push(format!("{package}: {e:#}"));
+                    continue;
+                }
+            };
+            let mut depends = vec![format!("{NAME} (= {deb_version})")];
+            let tools = [
+                a.tools.target_cc.as_ref().map(|c| c.path.clone()),
+                a.tools.target_ld.as_ref().map(|l| l.path.clone()),
+                a.tools.target_objcopy.as_ref().map(|o| o.path.clone()),
+            ];
+            for t in tools.into_iter().flatten() {
+                for p in owning_packages(&t) {
+                    if !depends.contains(&p) {
+                        depends.push(p);
+                    }
+                }
+            }
+            let triple = plan::solo5_triple(&a.arch);
+            let bindings: Vec<String> = plan
+                .products
+                .iter()
+                .filter(|p| p.kind == "binding" && p.arch == a.arch)
+                .map(|p| p.name.clone())
+                .collect();
+            let deb = Deb {
+                package: package.clone(),
+                arch: build_deb_arch.clone(),
+                depends,
+                section: "devel",
+                description: format!(
+                    "Solo5 toolchain for {arch} unikernels ({triple})\n \
+                     The {triple}-cc, -ld and -objcopy wrappers, the Solo5 \
+                     headers and\n the {bindings} bindings, for building {arch} \
+                     unikernels on this machine.",
+                    arch = a.arch,
+                    bindings = bindings.join(", ")
+                ),
+            };
+            let out = build_deb(cfg, &entries, &stage, out_dir, &deb_version, epoch, &deb)?;
+            made.cross_debs.push((a.arch.clone(), out));
+        }
+    }
+    std::fs::remove_dir_all(&stage)
+        .with_context(|| format!("cannot remove {}", stage.display()))?;
+    write_sums(out_dir)?;
+    Ok(made)
+}
+
+/// `SHA256SUMS` of every file in `dir`, sorted by name.
+fn write_sums(dir: &Path) -> Result<()> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "SHA256SUMS")
+        .collect();
+    names.sort();
+    let mut text = String::new();
+    for n in names {
+        let data = std::fs::read(dir.join(&n)).with_context(|| format!("cannot read {n}"))?;
+        text.push_str(&format!("{:x}  {n}\n", Sha256::digest(&data)));
+    }
+    std::fs::write(dir.join("SHA256SUMS"), text).context("cannot write SHA256SUMS")
+}
+
+pub fn run(flags: Flags) -> Result<i32> {
+    let (cfg, plan) = build::build(&flags.build)?;
+    let out_dir = cfg.root.join("target/dist");
+    let made = make(&cfg, &plan, &out_dir)?;
+    for s in &made.skipped {
+        println!("skipped: {s}");
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names {
+        println!("target/dist/{n}");
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_debian_accepts() {
+        assert_eq!(debian_version("0.1.0"), "0.1.0");
+        assert_eq!(
+            debian_version("0.1.0+git.v0.1-3-gabc-dirty"),
+            "0.1.0+git.v0.1.3.gabc.dirty"
+        );
+        assert_eq!(debian_version("v1"), "0~v1");
+    }
+
+    #[test]
+    fn package_names() {
+        assert_eq!(package_arch("x86_64"), "x86-64");
+        assert_eq!(package_arch("aarch64"), "aarch64");
+    }
+}
