@@ -6,10 +6,7 @@
  */
 
 #include "bindings.h"
-
-#ifndef SOLO5_VERSION
-#define SOLO5_VERSION "unknown"
-#endif
+#include "solo5_version.h"
 
 /* Section boundaries, from the linker script. */
 extern char _stext[], _etext[], _erodata[], _edata[], _ebss[];

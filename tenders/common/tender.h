@@ -15,9 +15,8 @@
 
 #include "mft_abi.h"
 
-#ifndef SOLO5_VERSION
-#define SOLO5_VERSION "unknown"
-#endif
+/* The version string, from the generated solo5_version.h (version.c). */
+extern const char tender_version[];
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 #define NORETURN __attribute__((noreturn))

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 static void version(void)
 {
     printf("%s version %s (hvt ABI version %d, manifest version %d)\n",
-           tender_prog, SOLO5_VERSION, HVT_ABI_VERSION, MFT_VERSION);
+           tender_prog, tender_version, HVT_ABI_VERSION, MFT_VERSION);
 }
 
 static void read_manifest(struct tender *t, const struct elf_image *img)

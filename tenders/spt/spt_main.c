@@ -44,7 +44,7 @@ static void usage(FILE *f)
 static void version(void)
 {
     printf("%s version %s (spt ABI version %d, manifest version %d)\n",
-           tender_prog, SOLO5_VERSION, SPT_ABI_VERSION, MFT_VERSION);
+           tender_prog, tender_version, SPT_ABI_VERSION, MFT_VERSION);
 }
 
 static const char *target_name(uint32_t target)

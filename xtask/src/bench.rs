@@ -403,7 +403,7 @@ mod tests {
         };
         let text = render(&report);
         assert!(
-            text.contains("no-op build   20.0 ms     1.01 s     2.00 s  0 of 9"),
+            text.contains("no-op build    20.0 ms     1.01 s     2.00 s  0 of 9"),
             "{text}"
         );
     }

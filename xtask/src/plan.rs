@@ -75,6 +75,12 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Generated headers (solo5_version.h), written by the build before
+    /// the plan runs, only when their contents change.
+    pub fn gen(&self) -> PathBuf {
+        self.obj.join("gen")
+    }
+
     pub fn new(arch: &str) -> Layout {
         let base = PathBuf::from("target/solo5").join(arch);
         let t = solo5_triple(arch);
@@ -327,7 +333,7 @@ fn plan_arch(
         let ld = a.tools.target_ld.as_ref().context("target ld")?;
         let mut flags = target_cflags(cfg, a)?;
         flags.extend(arch.binding_cflags.iter().cloned());
-        flags.push(format!("-DSOLO5_VERSION=\"{}\"", crate::version::version()));
+        flags.push(format!("-I{}", s(&layout.gen())));
         flags.push("-Ibindings".into());
         let mut objs = Vec::new();
         let mut deps = Vec::new();
@@ -569,7 +575,7 @@ fn plan_arch(
             .map(String::from),
         );
         flags.push(format!("-ffile-prefix-map={}=.", cfg.root.display()));
-        flags.push(format!("-DSOLO5_VERSION=\"{}\"", crate::version::version()));
+        flags.push(format!("-I{}", s(&layout.gen())));
         flags.extend(["-Iinclude".into(), "-Itenders/common".into()]);
         flags.extend(sc.cflags.iter().cloned());
         let mut objs = Vec::new();
