@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 #[derive(Debug, Clone, clap::Args)]
 pub struct Flags {
     /// What to measure: build (clean, no-op and touch-one-source builds of
-    /// a scratch copy of the tree).
+    /// a scratch copy of the tree); tenders (wall time and peak RSS of
+    /// solo5-spt and solo5-hvt running test_hello, beside /bin/true).
     #[arg(value_parser = names())]
     pub what: String,
     /// Runs per measurement.
@@ -28,10 +29,16 @@ struct Bench {
 }
 
 /// The benchmarks. Adding one is a function and a line here.
-const BENCHES: &[Bench] = &[Bench {
-    name: "build",
-    run: bench_build,
-}];
+const BENCHES: &[Bench] = &[
+    Bench {
+        name: "build",
+        run: bench_build,
+    },
+    Bench {
+        name: "tenders",
+        run: bench_tenders,
+    },
+];
 
 fn names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(BENCHES.iter().map(|b| b.name))
@@ -73,7 +80,7 @@ fn render(report: &Report) -> String {
     let mut out = format!("{}\n\n", report.title);
     out.push_str(&format!(
         "{:width$}  {:>9}  {:>9}  {:>9}  {}\n",
-        "", "min", "median", "max", "steps"
+        "", "min", "median", "max", "detail"
     ));
     for r in &report.rows {
         let (min, median, max) = stats(&r.samples);
@@ -407,4 +414,105 @@ mod tests {
             "{text}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// tenders: start-up cost of a unikernel, measured against /bin/true.
+
+/// Runs `argv` under GNU time; returns wall time and peak RSS in KiB.
+fn timed_run(argv: &[String], scratch: &Path) -> Result<(Duration, u64)> {
+    let rss_file = scratch.join("rss");
+    let start = Instant::now();
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&rss_file)
+        .args(argv)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .context("cannot run /usr/bin/time (install the time package)")?;
+    let took = start.elapsed();
+    if !status.success() {
+        bail!("{} failed ({status})", argv.join(" "));
+    }
+    let text = std::fs::read_to_string(&rss_file).context("GNU time wrote no RSS")?;
+    let kib = text
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .with_context(|| format!("cannot read peak RSS from {text:?}"))?;
+    Ok((took, kib))
+}
+
+fn bench_tenders(flags: &Flags) -> Result<Report> {
+    let build_flags = crate::build::Flags {
+        tools: config::ToolFlags::default(),
+        jobs: flags.jobs,
+        verbose: false,
+    };
+    crate::build::build(&build_flags)?;
+    let root = config::repo_root();
+    let arch = config::build_arch();
+    let base = root.join("target/solo5").join(&arch);
+    let scratch = tempfile_dir(&root)?;
+    let runs = flags.runs.max(1) * 4;
+    let mut cases: Vec<(String, Vec<String>)> =
+        vec![("/bin/true".into(), vec!["/bin/true".into()])];
+    let mut notes = Vec::new();
+    for b in ["spt", "hvt"] {
+        let tender = base.join(format!("bin/solo5-{b}"));
+        let uk = base.join(format!("tests/test_hello.{b}"));
+        if tender.exists() && uk.exists() {
+            let argv = vec![
+                tender.display().to_string(),
+                uk.display().to_string(),
+                "Hello".into(),
+            ];
+            if b == "hvt" && timed_run(&argv, &scratch).is_err() {
+                notes.push("solo5-hvt test_hello.hvt does not run natively here (no usable /dev/kvm): not measured".into());
+                continue;
+            }
+            cases.push((format!("solo5-{b} test_hello.{b}"), argv));
+        } else {
+            notes.push(format!(
+                "solo5-{b} or test_hello.{b} not built: not measured"
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for (what, argv) in cases {
+        let (mut samples, mut rss) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (took, kib) = timed_run(&argv, &scratch)?;
+            samples.push(took);
+            rss.push(kib);
+        }
+        rss.sort();
+        let detail = format!(
+            "peak RSS {} / {} / {} KiB",
+            rss[0],
+            rss[rss.len() / 2],
+            rss[rss.len() - 1]
+        );
+        rows.push(Row {
+            what,
+            samples,
+            detail,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    notes.push("wall time includes GNU time's own fork and exec, the same for every row".into());
+    Ok(Report {
+        title: format!("tender start-up on {arch}: {runs} runs each, wall time and peak RSS (min / median / max)"),
+        rows,
+        notes,
+    })
+}
+
+fn tempfile_dir(root: &Path) -> Result<PathBuf> {
+    let dir = root
+        .join("target/solo5/bench-scratch")
+        .join(std::process::id().to_string());
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
