@@ -383,39 +383,6 @@ fn bench_build(flags: &Flags) -> Result<Report> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians() {
-        let ms = Duration::from_millis;
-        assert_eq!(stats(&[ms(3), ms(1), ms(2)]), (ms(1), ms(2), ms(3)));
-        assert_eq!(
-            stats(&[ms(4), ms(1), ms(2), ms(3)]),
-            (ms(1), Duration::from_micros(2500), ms(4))
-        );
-    }
-
-    #[test]
-    fn table() {
-        let report = Report {
-            title: "t".into(),
-            rows: vec![Row {
-                what: "no-op build".into(),
-                samples: vec![Duration::from_millis(20), Duration::from_secs(2)],
-                detail: "0 of 9".into(),
-            }],
-            notes: vec![],
-        };
-        let text = render(&report);
-        assert!(
-            text.contains("no-op build    20.0 ms     1.01 s     2.00 s  0 of 9"),
-            "{text}"
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------
 // tenders: start-up cost of a unikernel, measured against /bin/true.
 
@@ -515,4 +482,37 @@ fn tempfile_dir(root: &Path) -> Result<PathBuf> {
         .join(std::process::id().to_string());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        let ms = Duration::from_millis;
+        assert_eq!(stats(&[ms(3), ms(1), ms(2)]), (ms(1), ms(2), ms(3)));
+        assert_eq!(
+            stats(&[ms(4), ms(1), ms(2), ms(3)]),
+            (ms(1), Duration::from_micros(2500), ms(4))
+        );
+    }
+
+    #[test]
+    fn table() {
+        let report = Report {
+            title: "t".into(),
+            rows: vec![Row {
+                what: "no-op build".into(),
+                samples: vec![Duration::from_millis(20), Duration::from_secs(2)],
+                detail: "0 of 9".into(),
+            }],
+            notes: vec![],
+        };
+        let text = render(&report);
+        assert!(
+            text.contains("no-op build    20.0 ms     1.01 s     2.00 s  0 of 9"),
+            "{text}"
+        );
+    }
 }
