@@ -184,8 +184,8 @@ static void NORETURN internal_error(struct tender *t, const char *at)
         "KVM internal error at %s%s%s (suberror %u: %s): this host's KVM "
         "may be one that cannot emulate the instruction at %s (a paravirtual "
         "or instruction-emulating KVM, as on some cloud machines, rejects "
-        "most SSE instructions; see \"Testing where the hardware is not\" "
-        "in DESIGN.md and docs/testing.md)",
+        "most SSE instructions; see \"Where hvt tests run\" in "
+        "docs/testing.md)",
         at, bytes[0] != '\0' ? ", instruction bytes " : "", bytes,
         (unsigned)sub, internal_error_name(sub), hvt_arch.pc_name);
 }
