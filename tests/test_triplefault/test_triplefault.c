@@ -7,8 +7,14 @@
  * #UD cannot be delivered, which is a #GP, which cannot be delivered
  * either, which is a double fault, which cannot be delivered: a triple
  * fault, and the CPU shuts down. The tender must report that and exit,
- * not hang. Other architectures have no such thing; there the test just
- * traps.
+ * not hang.
+ *
+ * aarch64 has no triple fault: an exception that cannot be taken loops in
+ * the guest. The nearest case the binding must survive is a fault whose
+ * handler would need the stack: the test points SP at page zero, which is
+ * not mapped, and executes an invalid instruction. The binding's handler
+ * runs on a stack of its own and must report the fault (sp=0x0), not
+ * fault again forever. Other architectures just trap.
  */
 
 #include "../common/testlib.h"
@@ -28,6 +34,14 @@ int solo5_app_main(const struct solo5_start_info *si)
                          "ud2"
                          :
                          : "m"(empty_idt)
+                         : "memory");
+#elif defined(__aarch64__)
+    t_puts("Pointing SP at unmapped page zero, then executing an invalid "
+           "instruction...\n");
+    __asm__ __volatile__("mov sp, %0\n\t"
+                         "udf #0"
+                         :
+                         : "r"(0UL)
                          : "memory");
 #else
     t_puts("No triple fault on this architecture: trapping instead...\n");

@@ -81,7 +81,9 @@ fn write_version_headers(root: &Path, cfg: &Config) -> Result<()> {
         crate::version::version()
     );
     for a in &cfg.arches {
-        let path = root.join(plan::Layout::new(&a.arch).gen()).join("solo5_version.h");
+        let path = root
+            .join(plan::Layout::new(&a.arch).gen())
+            .join("solo5_version.h");
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             toolchain::cache::write_atomic(&path, text.as_bytes())?;
         }
