@@ -136,6 +136,72 @@ pub fn parse(data: &[u8]) -> Result<Elf> {
     })
 }
 
+/// The NUL-separated strings of the `.comment` section (which compilers
+/// and linkers record their identity in), if the file has one.
+pub fn comment_strings(data: &[u8]) -> Result<Vec<String>> {
+    ensure!(
+        data.len() >= 64 && &data[..4] == b"\x7fELF",
+        "not an ELF file"
+    );
+    let is64 = data[4] == 2;
+    let r = Reader {
+        data,
+        big: data[5] == 2,
+    };
+    let (shoff, shentsize, shnum, shstrndx) = if is64 {
+        (
+            r.u64(40)?,
+            r.u16(58)? as u64,
+            r.u16(60)? as u64,
+            r.u16(62)? as u64,
+        )
+    } else {
+        (
+            r.u32(32)? as u64,
+            r.u16(46)? as u64,
+            r.u16(48)? as u64,
+            r.u16(50)? as u64,
+        )
+    };
+    // (name offset, file offset, size) of section i.
+    let section = |i: u64| -> Result<(u64, u64, u64)> {
+        let at = shoff + i * shentsize;
+        Ok(if is64 {
+            (r.u32(at)? as u64, r.u64(at + 24)?, r.u64(at + 32)?)
+        } else {
+            (
+                r.u32(at)? as u64,
+                r.u32(at + 16)? as u64,
+                r.u32(at + 20)? as u64,
+            )
+        })
+    };
+    let (_, strtab, _) = section(shstrndx)?;
+    for i in 0..shnum {
+        let (name, off, size) = section(i)?;
+        let start = usize::try_from(strtab + name)?;
+        let end = data[start..]
+            .iter()
+            .position(|&b| b == 0)
+            .context("unterminated section name")?;
+        if &data[start..start + end] == b".comment" {
+            let off = usize::try_from(off)?;
+            let bytes = data
+                .get(off..off + usize::try_from(size)?)
+                .context(".comment outside the file")?;
+            let mut out: Vec<String> = bytes
+                .split(|&b| b == 0)
+                .filter(|s| !s.is_empty())
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect();
+            out.sort();
+            out.dedup();
+            return Ok(out);
+        }
+    }
+    Ok(Vec::new())
+}
+
 /// The promises every unikernel keeps; returns what is broken, if anything.
 pub fn check_unikernel(e: &Elf, machine: u16) -> Vec<String> {
     let mut broken = Vec::new();

@@ -103,6 +103,11 @@ pub fn run(flags: Flags) -> Result<i32> {
         );
     }
 
+    println!("== bindings were built by the compiler asked for (.comment)");
+    for a in &cfg.arches {
+        check_comments(&root, a, &plan, &mut tally);
+    }
+
     println!("== test unikernels");
     let scratch = tempdir_in(&root.join("target/solo5/test-scratch"))?;
     let mut hvt_mode: Option<(bool, String)> = None;
@@ -354,6 +359,58 @@ fn check_products(
             tally.pass(&what, "");
         } else {
             tally.fail(&what, &broken.join("; "));
+        }
+    }
+}
+
+/// Reads each binding object's `.comment` and checks every compiler
+/// identity in it is the target compiler's: a build that silently used
+/// another compiler than the one asked for fails here.
+fn check_comments(root: &Path, a: &config::ArchConfig, plan: &Plan, tally: &mut Tally) {
+    let Some(cc) = &a.tools.target_cc else { return };
+    let want = match cc.family {
+        toolchain::Family::Gcc => "GCC: ".to_string(),
+        toolchain::Family::Clang => "clang version ".to_string(),
+    };
+    let version = format!(
+        "{}.{}.{}",
+        cc.version.major, cc.version.minor, cc.version.patch
+    );
+    for p in plan
+        .products
+        .iter()
+        .filter(|p| p.kind == "binding" && p.arch == a.arch)
+    {
+        let what = format!("solo5_{}.o ({}) built by {}", p.name, a.arch, cc.describe());
+        let strings = match std::fs::read(root.join(&p.path))
+            .map_err(anyhow::Error::from)
+            .and_then(|d| elf::comment_strings(&d))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tally.fail(&what, &format!("cannot read {}: {e:#}", p.path.display()));
+                continue;
+            }
+        };
+        // Linkers may add their own line (LLD does); compilers' lines start
+        // with "GCC:" or contain "clang version".
+        let compilers: Vec<&String> = strings
+            .iter()
+            .filter(|s| s.starts_with("GCC:") || s.contains("clang version"))
+            .collect();
+        let bad: Vec<&&String> = compilers
+            .iter()
+            .filter(|s| !(s.contains(&want) && s.contains(&version)))
+            .collect();
+        if compilers.is_empty() {
+            tally.fail(&what, "no compiler identity in .comment");
+        } else if !bad.is_empty() {
+            tally.fail(
+                &what,
+                &format!("built by {:?}, not {} {version}", bad, cc.family),
+            );
+        } else {
+            tally.pass(&what, "");
         }
     }
 }
