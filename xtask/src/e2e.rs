@@ -343,6 +343,7 @@ fn run_arch(
                 argv: vec![format!("/t/solo5-{b}"), format!("/t/hello.{b}"), ARG.into()],
                 setup: vec![],
                 during: vec![],
+                fetch: None,
                 timeout_secs: 30,
             },
         ));

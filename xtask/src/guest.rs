@@ -198,6 +198,8 @@ pub struct Cell {
     /// Shell lines run while the command runs (pings); a non-zero status
     /// is reported as a failure of the cell.
     pub during: Vec<String>,
+    /// A file (glob) to send back after the command, base64 on the console.
+    pub fetch: Option<String>,
     pub timeout_secs: u64,
 }
 
@@ -208,6 +210,8 @@ pub struct CellResult {
     pub timed_out: bool,
     pub during_failed: bool,
     pub output: String,
+    /// The bytes of the fetched file, when the cell asked for one.
+    pub fetched: Option<Vec<u8>>,
 }
 
 fn quote(s: &str) -> String {
@@ -248,6 +252,11 @@ fn runner_script(cells: &[Cell]) -> String {
         }
         s.push_str("wait $pid\nrc=$?\nkill $w >/dev/null 2>&1\n");
         s.push_str("cat /tmp/out; [ -f /tmp/during ] && cat /tmp/during; rm -f /tmp/during\n");
+        if let Some(glob) = &c.fetch {
+            s.push_str(&format!(
+                "for f in {glob}; do [ -f \"$f\" ] && {{ echo '@@FILE {id}'; base64 \"$f\"; echo '@@FILEEND'; }}; break; done\n"
+            ));
+        }
         s.push_str(&format!(
             "echo; echo \"@@END {id} $rc $([ -f /tmp/timedout ] && echo 1 || echo 0) $([ -f /tmp/duringfail ] && echo 1 || echo 0)\"\n"
         ));
@@ -436,7 +445,22 @@ fn tail(text: &str, n: usize) -> String {
 pub fn parse_console(console: &str) -> BTreeMap<String, CellResult> {
     let mut results = BTreeMap::new();
     let mut current: Option<(String, String)> = None;
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let mut in_file: Option<String> = None;
     for line in console.lines() {
+        if let Some(id) = &in_file {
+            if line == "@@FILEEND" {
+                in_file = None;
+            } else {
+                files.entry(id.clone()).or_default().push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some(id) = line.strip_prefix("@@FILE ") {
+            in_file = Some(id.trim().to_string());
+            files.entry(id.trim().to_string()).or_default();
+            continue;
+        }
         if let Some(id) = line.strip_prefix("@@BEGIN ") {
             current = Some((id.trim().to_string(), String::new()));
         } else if let Some(rest) = line.strip_prefix("@@END ") {
@@ -450,6 +474,7 @@ pub fn parse_console(console: &str) -> BTreeMap<String, CellResult> {
                             timed_out: f[2] == "1",
                             during_failed: f[3] == "1",
                             output: out,
+                            fetched: files.get(f[0]).map(|b| base64_decode(b)),
                         },
                     );
                 }
@@ -460,6 +485,30 @@ pub fn parse_console(console: &str) -> BTreeMap<String, CellResult> {
         }
     }
     results
+}
+
+/// Standard base64 (what busybox prints); invalid characters are skipped.
+pub fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for v in text.bytes().filter_map(value) {
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }
 
 fn which_qemu(g: &Guest) -> Result<PathBuf> {
@@ -523,6 +572,13 @@ mod tests {
         assert_eq!(r["b"].status, 3);
         assert!(r["b"].output.contains("hi"));
         assert!(!r["b"].during_failed, "no /dev/kvm in the guest");
+    }
+
+    #[test]
+    fn base64_round_trips_known_values() {
+        assert_eq!(base64_decode("aGVsbG8="), b"hello");
+        assert_eq!(base64_decode("aGVs\nbG8h"), b"hello!");
+        assert_eq!(base64_decode(""), b"");
     }
 
     #[test]

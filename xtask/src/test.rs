@@ -240,7 +240,31 @@ pub fn run(flags: Flags) -> Result<i32> {
                 for (cell, t, c) in &guest_cells {
                     match results.get(&c.id) {
                         Some(r) => {
+                            let core = r.fetched.as_ref().map(|bytes| {
+                                let p = scratch.join(format!("{}.core", c.id));
+                                std::fs::write(&p, bytes).map(|_| p)
+                            });
+                            let core = match core {
+                                Some(Ok(p)) => Some(p),
+                                Some(Err(e)) => {
+                                    tally.fail(cell, &format!("cannot save the core: {e}"));
+                                    continue;
+                                }
+                                None => None,
+                            };
+                            let host_uk = guest_files
+                                .iter()
+                                .find(|(g, _)| {
+                                    Some(g)
+                                        == c.argv.iter().find(|a| {
+                                            a.starts_with("/t/test_") || a.ends_with(".input")
+                                        })
+                                })
+                                .map(|(_, h)| h.clone())
+                                .unwrap_or_default();
                             let o = Outcome {
+                                core,
+                                unikernel: host_uk,
                                 // The shell reports death by signal N as
                                 // 128 + N (N <= 64); 255 is exit status 255
                                 // (a Solo5 abort), not a signal.
@@ -552,6 +576,9 @@ fn sh(argv: &[&str]) -> Result<()> {
 
 /// What happened when a cell ran, wherever it ran.
 struct Outcome {
+    /// The core file the tender wrote, when the test expects one.
+    core: Option<PathBuf>,
+    unikernel: PathBuf,
     exit: Option<i32>,
     signal: Option<i32>,
     timed_out: bool,
@@ -576,6 +603,13 @@ fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Resu
     argv.push(tender.display().to_string());
     if let Some(mem) = t.mem {
         argv.push(format!("--mem={mem}"));
+    }
+    let cell_dir = scratch.join(format!("{}.d", t.name));
+    let _ = std::fs::remove_dir_all(&cell_dir);
+    std::fs::create_dir_all(&cell_dir)
+        .with_context(|| format!("cannot create {}", cell_dir.display()))?;
+    for a in &t.tender_args {
+        argv.push(a.replace("{scratch}", &cell_dir.display().to_string()));
     }
     for (name, size) in &t.blocks {
         let p = scratch.join(format!("{}-{name}.img", t.name));
@@ -642,7 +676,14 @@ fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Resu
     drop(ns);
     let output =
         String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).replace('\0', "");
+    let core = if t.expect_core {
+        find_core(&cell_dir)
+    } else {
+        None
+    };
     Ok(Outcome {
+        core,
+        unikernel: unikernel.to_path_buf(),
         exit: status.and_then(|s| s.code()),
         signal: status.and_then(|s| s.signal()),
         timed_out: status.is_none(),
@@ -652,6 +693,45 @@ fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Resu
         elapsed,
         timeout,
     })
+}
+
+fn find_core(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("core."))
+        })
+}
+
+/// gdb must load the core against the unikernel and show a backtrace.
+fn check_core_with_gdb(unikernel: &Path, core: &Path) -> Result<(), String> {
+    let out = Command::new("gdb")
+        .args(["-batch", "-nx", "-ex", "info registers", "-ex", "bt"])
+        .arg(unikernel)
+        .arg(core)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run gdb (install gdb): {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success()
+        || text.contains("is not a core dump")
+        || text.contains("not in executable format")
+        || !text.contains("#0")
+    {
+        return Err(format!(
+            "gdb cannot read the core {}:\n{}",
+            core.display(),
+            indent(&text)
+        ));
+    }
+    Ok(())
 }
 
 /// Checks an outcome against the test's expectations.
@@ -699,6 +779,13 @@ fn judge(t: &Test, o: &Outcome) -> Result<Duration> {
         if o.output.contains(needle.as_str()) {
             anyhow::bail!("output contains {needle:?}, which it must not{}", show());
         }
+    }
+    if t.expect_core {
+        let core = o
+            .core
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no core file was written{}", show()))?;
+        check_core_with_gdb(&o.unikernel, core).map_err(|e| anyhow::anyhow!("{e}{}", show()))?;
     }
     if t.output_digest.is_some() {
         check_digest(&o.output).map_err(|e| anyhow::anyhow!("{e}{}", show()))?;
@@ -768,6 +855,11 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
     if let Some(mem) = t.mem {
         argv.push(format!("--mem={mem}"));
     }
+    let cell_dir = format!("/tmp/{id}.d");
+    setup.push(format!("rm -rf {cell_dir}; mkdir -p {cell_dir}"));
+    for a in &t.tender_args {
+        argv.push(a.replace("{scratch}", &cell_dir));
+    }
     for (name, size) in &t.blocks {
         let img = format!("/tmp/{id}-{name}.img");
         setup.push(format!("rm -f {img}; truncate -s {size} {img}"));
@@ -805,11 +897,14 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
     }
     argv.push(unikernel.to_string());
     argv.extend(t.args.iter().cloned());
+    // A core comes back over the console, base64-encoded.
+    let fetch = t.expect_core.then(|| format!("{cell_dir}/core.*"));
     guest::Cell {
         id: id.to_string(),
         argv,
         setup,
         during,
+        fetch,
         timeout_secs: t.timeout_secs.unwrap_or(30),
     }
 }

@@ -36,6 +36,13 @@ pub struct Test {
     /// "fnv1a64": check the OUTPUT-BEGIN/END block against its digest line.
     pub output_digest: Option<String>,
     pub mem: Option<u32>,
+    /// Extra tender options before the unikernel; `{scratch}` becomes an
+    /// empty directory of the cell's own.
+    #[serde(default)]
+    pub tender_args: Vec<String>,
+    /// The tender must leave an ELF core in `{scratch}` that gdb reads.
+    #[serde(default)]
+    pub expect_core: bool,
     pub timeout_secs: Option<u64>,
     #[serde(default)]
     pub blocks: BTreeMap<String, u64>,
