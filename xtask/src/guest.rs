@@ -548,6 +548,7 @@ mod tests {
                 argv: vec!["/t/true".into()],
                 setup: vec![],
                 during: vec![],
+                fetch: None,
                 timeout_secs: 5,
             },
             Cell {
@@ -555,6 +556,7 @@ mod tests {
                 argv: vec!["sh".into(), "-c".into(), "echo hi; exit 3".into()],
                 setup: vec![],
                 during: vec!["test -e /dev/kvm".into()],
+                fetch: Some("/t/true".into()),
                 timeout_secs: 5,
             },
         ];
@@ -572,6 +574,12 @@ mod tests {
         assert_eq!(r["b"].status, 3);
         assert!(r["b"].output.contains("hi"));
         assert!(!r["b"].during_failed, "no /dev/kvm in the guest");
+        let sent = std::fs::read("/usr/bin/true").unwrap();
+        assert_eq!(
+            r["b"].fetched.as_deref(),
+            Some(sent.as_slice()),
+            "file fetched over the console"
+        );
     }
 
     #[test]
