@@ -438,7 +438,7 @@ fn plan_arch(
         let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for test in tests.iter().filter(|t| t.is_built()) {
             let e = sources.entry(test.source().to_string()).or_default();
-            for bn in &test.bindings {
+            for bn in test.bindings.iter().chain(&test.unikernel_from) {
                 if !e.contains(bn) {
                     e.push(bn.clone());
                 }

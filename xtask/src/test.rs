@@ -164,9 +164,11 @@ pub fn run(flags: Flags) -> Result<i32> {
                             .context("cannot write tender input")?;
                         p
                     }
-                    None => root
-                        .join(&layout.tests)
-                        .join(format!("test_{}.{b}", t.source())),
+                    None => root.join(&layout.tests).join(format!(
+                        "test_{}.{}",
+                        t.source(),
+                        t.unikernel_from.as_deref().unwrap_or(b)
+                    )),
                 };
                 let native = if a.arch != cfg.build_arch {
                     false

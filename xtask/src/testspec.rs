@@ -53,6 +53,9 @@ pub struct Test {
     pub build_only: bool,
     pub expect_build_error: Option<String>,
     pub tender_input: Option<String>,
+    /// Run the unikernel built for this other binding (a tender must
+    /// refuse a unikernel of the wrong binding).
+    pub unikernel_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
