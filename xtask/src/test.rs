@@ -139,6 +139,13 @@ pub fn run(flags: Flags) -> Result<i32> {
                 if b == "stub" || t.build_only {
                     continue;
                 }
+                // A cross-binding check applies only where both exist.
+                if t.unikernel_from
+                    .as_ref()
+                    .is_some_and(|f| !supported.contains(f))
+                {
+                    continue;
+                }
                 if b == "virtio" {
                     tally.skip(
                         &cell,
