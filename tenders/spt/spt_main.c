@@ -47,50 +47,6 @@ static void version(void)
            tender_prog, tender_version, SPT_ABI_VERSION, MFT_VERSION);
 }
 
-static const char *target_name(uint32_t target)
-{
-    switch (target) {
-    case HVT_ABI_TARGET:
-        return "hvt";
-    case SPT_ABI_TARGET:
-        return "spt";
-    case VIRTIO_ABI_TARGET:
-        return "virtio";
-    case MUEN_ABI_TARGET:
-        return "muen";
-    case GENODE_ABI_TARGET:
-        return "genode";
-    case XEN_ABI_TARGET:
-        return "xen";
-    default:
-        return NULL;
-    }
-}
-
-static void check_abi(const struct elf_image *img)
-{
-    size_t size;
-    struct abi1_info *abi = elf_find_solo5_note(
-        img, ABI1_NOTE_TYPE, ABI1_NOTE_ALIGN, ABI1_NOTE_MAX_SIZE, &size);
-
-    if (abi == NULL)
-        die("%s: not a Solo5 unikernel (no Solo5 ABI note)", img->path);
-    if (size != sizeof *abi)
-        die("%s: malformed Solo5 ABI note (%zu bytes)", img->path, size);
-    if (abi->abi_target != SPT_ABI_TARGET) {
-        const char *name = target_name(abi->abi_target);
-        if (name != NULL)
-            die("%s: built for the %s binding, not spt", img->path, name);
-        die("%s: built for unknown binding %u, not spt", img->path,
-            (unsigned)abi->abi_target);
-    }
-    if (abi->abi_version != SPT_ABI_VERSION)
-        die("%s: built for spt ABI version %u, this tender supports version "
-            "%d",
-            img->path, (unsigned)abi->abi_version, SPT_ABI_VERSION);
-    free(abi);
-}
-
 static void read_manifest(struct tender *t, const struct elf_image *img)
 {
     t->mft = elf_find_solo5_note(img, MFT1_NOTE_TYPE, MFT1_NOTE_ALIGN,
@@ -149,7 +105,7 @@ int main(int argc, char **argv)
     t.file = argv[first];
 
     elf_image_read(t.file, &img);
-    check_abi(&img);
+    elf_check_abi(&img, SPT_ABI_TARGET, SPT_ABI_VERSION);
     read_manifest(&t, &img);
 
     /* Pass 2: options, now that the manifest names the devices. */
