@@ -5,6 +5,7 @@
  * args.c: parsing of the option values tenders share.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tender.h"
@@ -90,4 +91,31 @@ void args_parse_mac(const char *arg, const char *value, uint8_t mac[6])
     if (mac[0] & 1)
         die("%s: %s is a multicast address, not usable by a device", arg,
             value);
+}
+
+int args_find_unikernel(int argc, char **argv, void (*usage)(void),
+                        void (*version)(void))
+{
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        if (strcmp(argv[first], "--") == 0) {
+            first++;
+            break;
+        }
+        if (strcmp(argv[first], "--help") == 0 ||
+            strcmp(argv[first], "-h") == 0) {
+            usage();
+            exit(0);
+        }
+        if (strcmp(argv[first], "--version") == 0) {
+            version();
+            exit(0);
+        }
+        first++;
+    }
+    if (first >= argc)
+        die("no unikernel given (usage: %s [OPTIONS] UNIKERNEL [ARGS...]; "
+            "see --help)",
+            tender_prog);
+    return first;
 }

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: ISC
  *
  * elf_abi_check.c: checking that a unikernel was built for the binding a
- * tender runs, by its ABI note.
+ * tender runs, by its ABI note, and reading its manifest note.
  */
 
 #include <stdlib.h>
@@ -61,4 +61,14 @@ void elf_check_abi(const struct elf_image *img, uint32_t target,
             "%u",
             img->path, want, (unsigned)abi->abi_version, (unsigned)version);
     free(abi);
+}
+
+struct mft *elf_read_manifest(const struct elf_image *img, size_t *size)
+{
+    struct mft *mft = elf_find_solo5_note(img, MFT1_NOTE_TYPE, MFT1_NOTE_ALIGN,
+                                          MFT1_NOTE_MAX_SIZE, size);
+    if (mft == NULL)
+        die("%s: no Solo5 manifest note", img->path);
+    mft_check(mft, *size, img->path);
+    return mft;
 }

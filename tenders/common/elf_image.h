@@ -56,6 +56,9 @@ void *elf_find_solo5_note(const struct elf_image *img, uint32_t type,
  * (version). The message says which binding the file was built for.
  * (elf_abi_check.c)
  */
+/* The unikernel's manifest note, checked (mft_check); dies without one. */
+struct mft *elf_read_manifest(const struct elf_image *img, size_t *size);
+
 void elf_check_abi(const struct elf_image *img, uint32_t target,
                    uint32_t version);
 

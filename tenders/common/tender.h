@@ -43,6 +43,14 @@ void warn_msg(const char *fmt, ...) PRINTF_LIKE(1, 2);
 uint64_t args_parse_mem(const char *arg, const char *value, uint64_t max_mb);
 
 /*
+ * First pass over the command line: handles --help/-h (calls usage) and
+ * --version (calls version), both exiting 0, and returns the index of the
+ * unikernel argument (dies when there is none).
+ */
+int args_find_unikernel(int argc, char **argv, void (*usage)(void),
+                        void (*version)(void));
+
+/*
  * Splits "--PREFIX:NAME=VALUE" (PREFIX given with its "--" and ":"). Returns
  * false if (arg) does not start with (prefix); dies if it does but NAME or
  * VALUE are malformed. (name) must hold MFT_NAME_SIZE bytes; (value) points

@@ -22,8 +22,10 @@
 #include "elf_image.h"
 #include "hvt.h"
 
-static void usage(FILE *f)
+static void usage(void)
 {
+    FILE *f = stdout;
+
     fprintf(f,
             "usage: %s [OPTIONS] [--] UNIKERNEL [ARGS...]\n"
             "Runs UNIKERNEL, built for the Solo5 hvt binding, in a KVM "
@@ -48,15 +50,6 @@ static void version(void)
            tender_prog, tender_version, HVT_ABI_VERSION, MFT_VERSION);
 }
 
-static void read_manifest(struct tender *t, const struct elf_image *img)
-{
-    t->mft = elf_find_solo5_note(img, MFT1_NOTE_TYPE, MFT1_NOTE_ALIGN,
-                                 MFT1_NOTE_MAX_SIZE, &t->mft_size);
-    if (t->mft == NULL)
-        die("%s: no Solo5 manifest note", img->path);
-    mft_check(t->mft, t->mft_size, img->path);
-}
-
 int main(int argc, char **argv)
 {
     struct tender t = {.mem_size = (uint64_t)HVT_DEFAULT_MEM_MB << 20,
@@ -71,32 +64,12 @@ int main(int argc, char **argv)
         argc > 0 && argv[0][0] != '\0' ? basename(argv[0]) : "solo5-hvt";
 
     /* Pass 1: --help/--version, and where the unikernel is. */
-    int first = 1;
-    while (first < argc && argv[first][0] == '-') {
-        if (strcmp(argv[first], "--") == 0) {
-            first++;
-            break;
-        }
-        if (strcmp(argv[first], "--help") == 0 ||
-            strcmp(argv[first], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(argv[first], "--version") == 0) {
-            version();
-            return 0;
-        }
-        first++;
-    }
-    if (first >= argc)
-        die("no unikernel given (usage: %s [OPTIONS] UNIKERNEL [ARGS...]; "
-            "see --help)",
-            tender_prog);
+    int first = args_find_unikernel(argc, argv, usage, version);
     t.file = argv[first];
 
     elf_image_read(t.file, &img);
     elf_check_abi(&img, HVT_ABI_TARGET, HVT_ABI_VERSION);
-    read_manifest(&t, &img);
+    t.mft = elf_read_manifest(&img, &t.mft_size);
 
     /* Pass 2: options, now that the manifest names the devices. */
     for (int i = 1; i < first; i++) {
