@@ -233,6 +233,35 @@ fn compile_step(
     }
 }
 
+/// A step that runs `program` to write `out` through its temp name, which
+/// `args` receives. The program is an input, so a changed tool reruns it.
+fn tool_step(
+    verb: &'static str,
+    arch: &str,
+    program: &Path,
+    args: impl FnOnce(&Path) -> Vec<String>,
+    out: &Path,
+    mut inputs: Vec<PathBuf>,
+    deps: Vec<usize>,
+) -> Step {
+    let t = tmp(out);
+    inputs.push(program.to_path_buf());
+    Step {
+        verb,
+        arch: arch.into(),
+        label: s(out),
+        action: Action::Run {
+            program: program.to_path_buf(),
+            args: args(&t),
+            renames: vec![(t, out.to_path_buf())],
+        },
+        inputs,
+        outputs: vec![out.to_path_buf()],
+        deps,
+        depfile: None,
+    }
+}
+
 fn obj_path(layout: &Layout, group: &str, src: &str) -> PathBuf {
     let rel = src
         .strip_suffix(".c")
@@ -355,42 +384,32 @@ fn plan_arch(
         // hidden made local, so its internals cannot clash with the
         // application's (a libc's memcpy, say).
         let relocatable = layout.obj.join(bname).join(format!("solo5_{bname}.r.o"));
-        let tmp_r = tmp(&relocatable);
-        let mut args = vec!["-r".to_string(), "-o".into(), s(&tmp_r)];
-        args.extend(objs.iter().map(|o| s(o)));
-        let mut inputs = objs.clone();
-        inputs.push(ld.path.clone());
-        let r_step = b.add(Step {
-            verb: "LD",
-            arch: arch_name.into(),
-            label: s(&relocatable),
-            action: Action::Run {
-                program: ld.path.clone(),
-                args,
-                renames: vec![(tmp_r, relocatable.clone())],
-            },
-            inputs,
-            outputs: vec![relocatable.clone()],
+        let ld_args = |t: &Path| {
+            let mut v = vec!["-r".to_string(), "-o".into(), s(t)];
+            v.extend(objs.iter().map(|o| s(o)));
+            v
+        };
+        let r_step = b.add(tool_step(
+            "LD",
+            arch_name,
+            &ld.path,
+            ld_args,
+            &relocatable,
+            objs.clone(),
             deps,
-            depfile: None,
-        });
+        ));
         let out = layout.lib.join(format!("solo5_{bname}.o"));
         let objcopy = a.tools.target_objcopy.as_ref().context("target objcopy")?;
-        let tmp_out = tmp(&out);
-        let obj_step = b.add(Step {
-            verb: "OBJCOPY",
-            arch: arch_name.into(),
-            label: s(&out),
-            action: Action::Run {
-                program: objcopy.path.clone(),
-                args: vec!["--localize-hidden".into(), s(&relocatable), s(&tmp_out)],
-                renames: vec![(tmp_out, out.clone())],
-            },
-            inputs: vec![relocatable, objcopy.path.clone()],
-            outputs: vec![out.clone()],
-            deps: vec![r_step],
-            depfile: None,
-        });
+        let localize = |t: &Path| vec!["--localize-hidden".into(), s(&relocatable), s(t)];
+        let obj_step = b.add(tool_step(
+            "OBJCOPY",
+            arch_name,
+            &objcopy.path,
+            localize,
+            &out,
+            vec![relocatable.clone()],
+            vec![r_step],
+        ));
         let template_path = cfg.root.join("ld-scripts").join(format!("{bname}.lds.in"));
         let template = std::fs::read_to_string(&template_path)
             .with_context(|| format!("cannot read {}", template_path.display()))?;
@@ -455,21 +474,18 @@ fn plan_arch(
             let dir = format!("tests/test_{source}");
             let mft_json = format!("{dir}/manifest.json");
             let mft_c = layout.obj.join(&dir).join("manifest.c");
-            let mft_tmp = tmp(&mft_c);
-            let mft_step = b.add(Step {
-                verb: "MFT",
-                arch: arch_name.into(),
-                label: mft_json.clone(),
-                action: Action::Run {
-                    program: elftool.to_path_buf(),
-                    args: vec!["gen-manifest".into(), mft_json.clone(), s(&mft_tmp)],
-                    renames: vec![(mft_tmp, mft_c.clone())],
-                },
-                inputs: vec![PathBuf::from(&mft_json), elftool.to_path_buf()],
-                outputs: vec![mft_c.clone()],
-                deps: vec![elftool_step],
-                depfile: None,
-            });
+            let gen = |t: &Path| vec!["gen-manifest".into(), mft_json.clone(), s(t)];
+            let mut mft = tool_step(
+                "MFT",
+                arch_name,
+                elftool,
+                gen,
+                &mft_c,
+                vec![PathBuf::from(&mft_json)],
+                vec![elftool_step],
+            );
+            mft.label = mft_json.clone();
+            let mft_step = b.add(mft);
             let mft_o = layout.obj.join(&dir).join("manifest.o");
             let mft_o_step = b.add(compile_step(
                 "CC",
@@ -494,38 +510,31 @@ fn plan_arch(
             for bname in wanted {
                 let (bstep, bobj, lds, lds_step) = binding_objs[bname].clone();
                 let out = layout.tests.join(format!("test_{source}.{bname}"));
-                let tmp_out = tmp(&out);
                 let page = format!("max-page-size={:#x}", arch.max_page_size.get_ref());
-                let args: Vec<String> = vec![
-                    "-nostdlib".into(),
-                    "-static".into(),
-                    "-z".into(),
-                    page,
-                    "-z".into(),
-                    "noexecstack".into(),
-                    "--build-id=none".into(),
-                    "-T".into(),
-                    s(&lds),
-                    "-o".into(),
-                    s(&tmp_out),
-                    s(&bobj),
-                    s(&obj),
-                    s(&mft_o),
-                ];
-                b.add(Step {
-                    verb: "LINK",
-                    arch: arch_name.into(),
-                    label: s(&out),
-                    action: Action::Run {
-                        program: ld.path.clone(),
-                        args,
-                        renames: vec![(tmp_out, out.clone())],
-                    },
-                    inputs: vec![lds, bobj, obj.clone(), mft_o.clone(), ld.path.clone()],
-                    outputs: vec![out.clone()],
-                    deps: vec![bstep, lds_step, obj_step, mft_o_step],
-                    depfile: None,
-                });
+                let link = |t: &Path| {
+                    let mut v: Vec<String> =
+                        ["-nostdlib", "-static", "-z", &page, "-z", "noexecstack"]
+                            .map(String::from)
+                            .to_vec();
+                    v.extend([
+                        "--build-id=none".into(),
+                        "-T".into(),
+                        s(&lds),
+                        "-o".into(),
+                        s(t),
+                    ]);
+                    v.extend([s(&bobj), s(&obj), s(&mft_o)]);
+                    v
+                };
+                b.add(tool_step(
+                    "LINK",
+                    arch_name,
+                    &ld.path,
+                    link,
+                    &out,
+                    vec![lds.clone(), bobj.clone(), obj.clone(), mft_o.clone()],
+                    vec![bstep, lds_step, obj_step, mft_o_step],
+                ));
                 b.plan.products.push(Product {
                     arch: arch_name.into(),
                     kind: "test",
@@ -595,33 +604,28 @@ fn plan_arch(
             objs.push(obj);
         }
         let out = layout.bin.join(format!("solo5-{tname}"));
-        let tmp_out = tmp(&out);
-        let mut args: Vec<String> = cc.args.clone();
-        args.extend(["-o".into(), s(&tmp_out)]);
-        args.extend(objs.iter().map(|o| s(o)));
-        for lib in &tender.libs {
-            if lib == "seccomp" {
-                args.extend(sc.libs.iter().cloned());
-            } else {
-                args.push(format!("-l{lib}"));
+        let link = |t: &Path| {
+            let mut v: Vec<String> = cc.args.clone();
+            v.extend(["-o".into(), s(t)]);
+            v.extend(objs.iter().map(|o| s(o)));
+            for lib in &tender.libs {
+                if lib == "seccomp" {
+                    v.extend(sc.libs.iter().cloned());
+                } else {
+                    v.push(format!("-l{lib}"));
+                }
             }
-        }
-        let mut inputs = objs.clone();
-        inputs.push(cc.path.clone());
-        b.add(Step {
-            verb: "HOSTLD",
-            arch: arch_name.into(),
-            label: s(&out),
-            action: Action::Run {
-                program: cc.path.clone(),
-                args,
-                renames: vec![(tmp_out, out.clone())],
-            },
-            inputs,
-            outputs: vec![out.clone()],
+            v
+        };
+        b.add(tool_step(
+            "HOSTLD",
+            arch_name,
+            &cc.path,
+            link,
+            &out,
+            objs.clone(),
             deps,
-            depfile: None,
-        });
+        ));
         b.plan.products.push(Product {
             arch: arch_name.into(),
             kind: "tender",

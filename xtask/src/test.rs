@@ -110,7 +110,7 @@ pub fn run(flags: Flags) -> Result<i32> {
 
     println!("== test unikernels");
     let scratch = tempdir_in(&root.join("target/solo5/test-scratch"))?;
-    let mut hvt_mode: Option<(bool, String)> = None;
+    let mut hvt_native: Option<bool> = None;
     for a in &cfg.arches {
         let layout = Layout::new(&a.arch);
         let supported: Vec<String> = cfg
@@ -180,17 +180,12 @@ pub fn run(flags: Flags) -> Result<i32> {
                 let native = if a.arch != cfg.build_arch {
                     false
                 } else if b == "hvt" {
-                    let (ok, why) = match &hvt_mode {
-                        Some(m) => m.clone(),
-                        None => {
-                            let m = decide_hvt(&root.join(&layout.tests), &tender);
-                            println!("hvt: {}", m.1);
-                            hvt_mode = Some(m.clone());
-                            m
-                        }
-                    };
-                    let _ = why;
-                    ok
+                    // Decided once per run, and said once.
+                    *hvt_native.get_or_insert_with(|| {
+                        let (ok, why) = decide_hvt(&root.join(&layout.tests), &tender);
+                        println!("hvt: {why}");
+                        ok
+                    })
                 } else {
                     true
                 };
