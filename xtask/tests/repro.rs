@@ -10,67 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// What a scratch tree needs from the repository.
-const COPIED: &[&str] = &[
-    "targets.toml",
-    "include",
-    "ld-scripts",
-    "bindings",
-    "tenders",
-    "tests",
-];
-
-const TOOL_ENV: &[&str] = &[
-    "CC",
-    "HOST_CC",
-    "TARGET_CC",
-    "TARGET_LD",
-    "TARGET_OBJCOPY",
-    "CROSS_COMPILE",
-];
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
-}
-
-fn build_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-        other => other,
-    }
-}
-
-fn elftool() -> PathBuf {
-    if let Some(p) = std::env::var_os("SOLO5_ELFTOOL") {
-        return PathBuf::from(p);
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(["build", "-q", "-p", "elftool", "--bin", "solo5-elftool"])
-        .current_dir(workspace())
-        .status()
-        .expect("cannot run cargo");
-    assert!(status.success(), "cargo build -p elftool failed: {status}");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|d| workspace().join(d))
-        .unwrap_or_else(|| workspace().join("target"));
-    target.join("debug/solo5-elftool")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
-    }
-}
+mod common;
+use common::*;
 
 /// Every file under `dir` with its contents, by path relative to `base`.
 fn contents(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
@@ -144,8 +85,8 @@ fn two_directories_build_identical_bytes() {
     // same even while the repository is being edited.
     copy_sources(&workspace(), a.path());
     copy_sources(a.path(), &b_root);
-    let first = build_and_package(a.path(), &elftool);
-    let second = build_and_package(&b_root, &elftool);
+    let first = build_and_package(a.path(), elftool);
+    let second = build_and_package(&b_root, elftool);
 
     let names = |m: &BTreeMap<PathBuf, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
     assert_eq!(
