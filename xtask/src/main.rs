@@ -1,25 +1,15 @@
 //! `cargo xtask`: configure, build and test solo5. This file only parses
 //! flags and dispatches; each command lives in its own module.
 
-mod bench;
-mod build;
-mod ci;
-mod config;
-mod dist;
-mod doctor;
-mod e2e;
-mod elf;
-mod guest;
-mod install;
+mod cmd;
+mod engine;
+mod model;
 mod plan;
-mod run;
-mod targets;
-mod test;
-mod testspec;
-mod version;
-mod wrappers;
+mod runner;
+mod util;
 
 use clap::{Parser, Subcommand};
+use cmd::{bench, build, ci, dist, doctor, install, test};
 
 #[derive(Parser)]
 #[command(

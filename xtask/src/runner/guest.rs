@@ -4,7 +4,7 @@
 //! unikernels and a shell runner, booted under QEMU. One boot runs a whole
 //! batch of cells; results come back as marked lines on the serial console.
 
-use crate::targets::Guest;
+use crate::model::targets::Guest;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -111,7 +111,7 @@ pub fn kit(root: &Path, arch: &str, g: &Guest) -> Result<Kit> {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let pkg = |p: &str| {
-            if g.debian_arch == crate::guest::debian_arch_of_build() {
+            if g.debian_arch == crate::runner::guest::debian_arch_of_build() {
                 p.to_string()
             } else {
                 format!("{p}:{}", g.debian_arch)
@@ -293,7 +293,7 @@ fn init_script(modules: &[String]) -> String {
 fn libraries(tender: &Path, gnu_triple: &str) -> Result<Vec<(String, PathBuf)>> {
     let data =
         std::fs::read(tender).with_context(|| format!("cannot read {}", tender.display()))?;
-    let elf = crate::elf::parse(&data)?;
+    let elf = crate::util::elf::parse(&data)?;
     let dynamic = sh_out(Command::new("readelf").arg("-dW").arg(tender))?;
     let search = [
         format!("/lib/{gnu_triple}"),
@@ -538,8 +538,8 @@ mod tests {
     #[test]
     #[ignore]
     fn guest_boots_and_runs_a_host_program() {
-        let root = crate::config::repo_root();
-        let t = crate::config::load_targets(&root).unwrap();
+        let root = crate::model::config::repo_root();
+        let t = crate::model::config::load_targets(&root).unwrap();
         let g = t.arch["x86_64"].guest.clone().unwrap();
         let files = vec![("/t/true".to_string(), PathBuf::from("/usr/bin/true"))];
         let cells = vec![

@@ -4,8 +4,8 @@
 //! in the arch's emulated guest, and a dist job. `--check` (and a unit
 //! test) fail when the committed file differs from what would be written.
 
-use crate::config;
-use crate::targets::Targets;
+use crate::model::config;
+use crate::model::targets::Targets;
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -11,9 +11,10 @@
 //!
 //! `cargo xtask test` calls [`run`] after its own cells.
 
-use crate::config::Config;
+use crate::cmd::{dist, install};
+use crate::model::config::Config;
 use crate::plan::{self, Plan};
-use crate::{dist, guest, install};
+use crate::runner::guest;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -120,12 +121,12 @@ fn check_install(cfg: &Config, plan: &Plan, scratch: &Path) -> Result<String> {
     let mut want = vec!["bin/solo5-elftool".to_string()];
     for a in &cfg.arches {
         let t = plan::solo5_triple(&a.arch);
-        for tool in crate::wrappers::TOOLS {
+        for tool in crate::plan::wrappers::TOOLS {
             want.push(format!("bin/{t}-{tool}"));
         }
         want.push(format!("include/{t}/solo5.h"));
         want.push(format!("include/{t}/stddef.h"));
-        want.push(format!("include/{t}/{}", crate::wrappers::STAMP));
+        want.push(format!("include/{t}/{}", crate::plan::wrappers::STAMP));
         want.push(format!("lib/{t}/solo5_stub.o"));
         want.push(format!("lib/{t}/solo5_stub.lds"));
     }

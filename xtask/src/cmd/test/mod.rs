@@ -2,11 +2,14 @@
 //! unikernel must pass, then every (test, binding, arch) cell this machine
 //! can run, ending with one line: `N passed, N failed, N skipped`.
 
-use crate::build;
-use crate::config::{self, Config};
+pub mod e2e;
+
+use crate::cmd::build;
+use crate::model::config::{self, Config};
+use crate::model::tests::{self as testspec, Test};
 use crate::plan::{Layout, Plan};
-use crate::testspec::{self, Test};
-use crate::{elf, guest};
+use crate::runner::guest;
+use crate::util::elf;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
@@ -302,11 +305,11 @@ pub fn run(flags: Flags) -> Result<i32> {
     // Issue 7: the packages, end to end, outside the repository (e2e.rs).
     if flags.filter.is_none() && flags.bindings.is_empty() {
         println!("== packages, end to end (outside the repository)");
-        for (name, v) in crate::e2e::run(&cfg, &plan) {
+        for (name, v) in crate::cmd::test::e2e::run(&cfg, &plan) {
             match v {
-                crate::e2e::Verdict::Pass(d) => tally.pass(&name, &d),
-                crate::e2e::Verdict::Fail(why) => tally.fail(&name, &why),
-                crate::e2e::Verdict::Skip(why) => tally.skip(&name, &why),
+                crate::cmd::test::e2e::Verdict::Pass(d) => tally.pass(&name, &d),
+                crate::cmd::test::e2e::Verdict::Fail(why) => tally.fail(&name, &why),
+                crate::cmd::test::e2e::Verdict::Skip(why) => tally.skip(&name, &why),
             }
         }
     }

@@ -12,9 +12,9 @@
 //! `SOURCE_DATE_EPOCH` (else the last commit's time), gzip without name or
 //! time, so the same sources give the same bytes in any directory.
 
-use crate::build;
-use crate::config::Config;
-use crate::install::{self, Entry, Parts};
+use crate::cmd::build;
+use crate::cmd::install::{self, Entry, Parts};
+use crate::model::config::Config;
 use crate::plan::{self, Plan};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
@@ -296,7 +296,7 @@ fn have(program: &str) -> bool {
 /// (emptied first).
 pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
     let epoch = source_date_epoch(&cfg.root)?;
-    let version = crate::version::version();
+    let version = crate::util::version::version();
     let deb_version = debian_version(&version);
     if out_dir.exists() {
         std::fs::remove_dir_all(out_dir)

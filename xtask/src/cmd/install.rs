@@ -14,8 +14,8 @@
 //! leftovers of the output tree), with fixed modes, and nothing is written
 //! outside DESTDIR+PREFIX.
 
-use crate::build;
-use crate::config::Config;
+use crate::cmd::build;
+use crate::model::config::Config;
 use crate::plan::{self, Layout, Plan};
 use anyhow::{bail, Context, Result};
 use std::os::unix::fs::PermissionsExt;
@@ -126,7 +126,7 @@ pub fn entries(plan: &Plan, parts: &Parts) -> Result<Vec<Entry>> {
                 });
             } else if let Ok(rel) = out.strip_prefix(&layout.bin) {
                 let name = rel.display().to_string();
-                if crate::wrappers::TOOLS
+                if crate::plan::wrappers::TOOLS
                     .iter()
                     .any(|t| name == format!("{triple}-{t}"))
                 {

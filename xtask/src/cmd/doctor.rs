@@ -1,8 +1,8 @@
 //! `cargo xtask doctor`: what this machine can build and test, and what to
 //! install for the rest.
 
-use crate::config::{self, ArchConfig, Config, ToolFlags};
-use crate::targets::Targets;
+use crate::model::config::{self, ArchConfig, Config, ToolFlags};
+use crate::model::targets::Targets;
 use anyhow::Result;
 use std::path::Path;
 use toolchain::cache::Origin;
@@ -306,7 +306,7 @@ fn fix_for(
     role: Role,
     arch: &str,
     native: bool,
-    a: &crate::targets::Arch,
+    a: &crate::model::targets::Arch,
     t: &Targets,
     distro: &str,
     message: &str,

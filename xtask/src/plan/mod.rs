@@ -1,9 +1,11 @@
 //! Plan: turns targets.toml, tests.toml and the detected toolchains into a
 //! graph of steps. Nothing here runs a tool or touches the output tree.
 
-use crate::config::{ArchConfig, Config};
-use crate::targets::expand;
-use crate::testspec::Test;
+pub mod wrappers;
+
+use crate::model::config::{ArchConfig, Config};
+use crate::model::targets::expand;
+use crate::model::tests::Test;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -654,7 +656,7 @@ fn plan_wrappers(
     target_ok: bool,
 ) -> Result<()> {
     if target_ok {
-        for step in crate::wrappers::steps(b.cfg, a, bindings)? {
+        for step in crate::plan::wrappers::steps(b.cfg, a, bindings)? {
             b.add(step);
         }
     }

@@ -8,15 +8,15 @@
 //! (`../include/<triple>`, `../lib/<triple>`), which holds in the build
 //! tree (`target/solo5/<arch>/`) and in any installed or unpacked prefix.
 
-use crate::config::{ArchConfig, Config};
+use crate::model::config::{ArchConfig, Config};
 use crate::plan::{self, Action, Layout, Step};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use toolchain::{Compiler, LinkerKind};
 
-const CC_TEMPLATE: &str = include_str!("../templates/cc.sh");
-const LD_TEMPLATE: &str = include_str!("../templates/ld.sh");
-const OBJCOPY_TEMPLATE: &str = include_str!("../templates/objcopy.sh");
+const CC_TEMPLATE: &str = include_str!("../../templates/cc.sh");
+const LD_TEMPLATE: &str = include_str!("../../templates/ld.sh");
+const OBJCOPY_TEMPLATE: &str = include_str!("../../templates/objcopy.sh");
 
 /// The file, in the triple's include directory, that records which compiler
 /// the headers there came from: that compiler's `__VERSION__`, as the

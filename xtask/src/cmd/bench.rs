@@ -2,7 +2,7 @@
 //! over several runs. Each benchmark is one function listed in `BENCHES`;
 //! it returns rows of samples and this file prints the table.
 
-use crate::config;
+use crate::model::config;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -412,12 +412,12 @@ fn timed_run(argv: &[String], scratch: &Path) -> Result<(Duration, u64)> {
 }
 
 fn bench_tenders(flags: &Flags) -> Result<Report> {
-    let build_flags = crate::build::Flags {
+    let build_flags = crate::cmd::build::Flags {
         tools: config::ToolFlags::default(),
         jobs: flags.jobs,
         verbose: false,
     };
-    crate::build::build(&build_flags)?;
+    crate::cmd::build::build(&build_flags)?;
     let root = config::repo_root();
     let arch = config::build_arch();
     let base = root.join("target/solo5").join(&arch);

@@ -5,7 +5,7 @@ use std::process::Command;
 
 pub fn version() -> String {
     let base = env!("CARGO_PKG_VERSION");
-    let root = crate::config::repo_root();
+    let root = crate::model::config::repo_root();
     let described = Command::new("git")
         .args(["describe", "--always", "--dirty", "--tags"])
         .current_dir(&root)

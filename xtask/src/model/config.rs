@@ -1,7 +1,7 @@
 //! Config: what `targets.toml` and detection say about each requested
 //! arch. The plain data the planner works from.
 
-use crate::targets::Targets;
+use crate::model::targets::Targets;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use toolchain::cache::{self, Origin};

@@ -1,6 +1,6 @@
 //! `tests/tests.toml`: what each test unikernel expects, as data.
 
-use crate::targets::line_col;
+use crate::model::targets::line_col;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;

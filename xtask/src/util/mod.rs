@@ -1,0 +1,4 @@
+//! Small helpers shared by the commands.
+
+pub mod elf;
+pub mod version;
