@@ -270,7 +270,7 @@ impl Build<'_> {
 
 /// Removes build outputs; `keep_toolchains` keeps the detection caches.
 fn clean(root: &Path, keep_toolchains: bool) -> Result<()> {
-    let out = root.join("target/solo5");
+    let out = root.join(crate::model::layout::out_dir());
     if !keep_toolchains {
         return match std::fs::remove_dir_all(&out) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -376,7 +376,7 @@ fn bench_build(flags: &Flags) -> Result<Report> {
     Ok(Report {
         title: format!(
             "build: a scratch copy of the tree, {}, jobs = {jobs}, {runs} runs each",
-            config::build_arch()
+            config::build_arch(&config::load_targets(&config::repo_root())?)
         ),
         rows,
         notes,
@@ -417,34 +417,42 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
         jobs: flags.jobs,
         verbose: false,
     };
-    crate::cmd::build::build(&build_flags)?;
+    let (cfg, _) = crate::cmd::build::build(&build_flags)?;
     let root = config::repo_root();
-    let arch = config::build_arch();
-    let base = root.join("target/solo5").join(&arch);
+    let arch = cfg.build_arch.clone();
+    let layout = crate::model::layout::Layout::new(&arch);
+    let mut runners = crate::runner::Runners::new(&cfg, &root);
     let scratch = tempfile_dir(&root)?;
     let runs = flags.runs.max(1) * 4;
     let mut cases: Vec<(String, Vec<String>)> =
         vec![("/bin/true".into(), vec!["/bin/true".into()])];
     let mut notes = Vec::new();
-    for b in ["spt", "hvt"] {
-        let tender = base.join(format!("bin/solo5-{b}"));
-        let uk = base.join(format!("tests/test_hello.{b}"));
-        if tender.exists() && uk.exists() {
-            let argv = vec![
-                tender.display().to_string(),
-                uk.display().to_string(),
-                "Hello".into(),
-            ];
-            if b == "hvt" && timed_run(&argv, &scratch).is_err() {
-                notes.push("solo5-hvt test_hello.hvt does not run natively here (no usable /dev/kvm): not measured".into());
-                continue;
-            }
-            cases.push((format!("solo5-{b} test_hello.{b}"), argv));
-        } else {
-            notes.push(format!(
-                "solo5-{b} or test_hello.{b} not built: not measured"
-            ));
+    // Every binding a tender runs, measured where it runs natively.
+    for b in cfg.targets.binding.keys() {
+        let Some(tender) = runners.tender(&arch, b) else {
+            continue;
+        };
+        let uk = root.join(layout.unikernel("hello", b));
+        let tname = tender
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !tender.exists() || !uk.exists() {
+            notes.push(format!("{tname} or test_hello.{b} not built: not measured"));
+            continue;
         }
+        if runners.placement(&arch, b) != crate::runner::Placement::Native {
+            notes.push(format!(
+                "{tname} test_hello.{b} does not run natively here: not measured"
+            ));
+            continue;
+        }
+        let argv = vec![
+            tender.display().to_string(),
+            uk.display().to_string(),
+            "Hello".into(),
+        ];
+        cases.push((format!("{tname} test_hello.{b}"), argv));
     }
     let mut rows = Vec::new();
     for (what, argv) in cases {
@@ -478,7 +486,7 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
 
 fn tempfile_dir(root: &Path) -> Result<PathBuf> {
     let dir = root
-        .join("target/solo5/bench-scratch")
+        .join(crate::model::layout::scratch_dir("bench"))
         .join(std::process::id().to_string());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)

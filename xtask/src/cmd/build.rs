@@ -1,6 +1,7 @@
 //! `cargo xtask build`: detect, plan and run the build for each target.
 
 use crate::model::config::{self, Config, ToolFlags};
+use crate::model::layout::{self, Layout};
 use crate::model::tests as testspec;
 use crate::{engine as run, plan};
 use anyhow::{bail, Context, Result};
@@ -24,15 +25,17 @@ pub struct Flags {
 pub struct BuildLock(#[allow(dead_code)] File);
 
 pub fn lock(root: &Path) -> Result<BuildLock> {
-    let dir = root.join("target/solo5");
+    let path = root.join(layout::lock_file());
+    let dir = root.join(layout::out_dir());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = dir.join(".lock");
     let file = File::create(&path).with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
             println!(
-                "waiting for another build of target/solo5 to finish (lock: target/solo5/.lock)..."
+                "waiting for another build of {} to finish (lock: {})...",
+                layout::out_dir().display(),
+                layout::lock_file().display()
             );
             file.lock()
                 .with_context(|| format!("cannot lock {}", path.display()))?;
@@ -83,7 +86,7 @@ fn write_version_headers(root: &Path, cfg: &Config) -> Result<()> {
     );
     for a in &cfg.arches {
         let path = root
-            .join(plan::Layout::new(&a.arch).gen())
+            .join(Layout::new(&a.arch).gen())
             .join("solo5_version.h");
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             toolchain::cache::write_atomic(&path, text.as_bytes())?;

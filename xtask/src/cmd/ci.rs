@@ -5,7 +5,7 @@
 //! test) fail when the committed file differs from what would be written.
 
 use crate::model::config;
-use crate::model::targets::Targets;
+use crate::model::targets::{RunnerKind, Targets};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -112,7 +112,7 @@ pub fn render(targets: &Targets) -> String {
     let linux = targets.host.get("linux");
     let arches: Vec<&String> = linux.map(|m| m.keys().collect()).unwrap_or_default();
     let seccomp = &targets.libseccomp.packages.debian;
-    let build_arch = "x86_64";
+    let build_arch = targets.ci.runner_arch.as_str();
 
     // Packages to build for an arch (its compiler, libseccomp for its host).
     let arch_packages = |arch: &str, extra: &[&str]| -> (String, String) {
@@ -123,11 +123,7 @@ pub fn render(targets: &Targets) -> String {
             String::new()
         } else {
             p.push(a.packages.debian.clone());
-            let deb = a
-                .guest
-                .as_ref()
-                .map(|g| g.debian_arch.clone())
-                .unwrap_or_else(|| arch.to_string());
+            let deb = a.debian_arch.clone();
             p.push(format!("{seccomp}:{deb}"));
             p.push(seccomp.clone());
             deb
@@ -208,13 +204,14 @@ pub fn render(targets: &Targets) -> String {
         let a = &targets.arch[*arch];
         let support = &linux.expect("arches come from host.linux")[*arch];
         for b in support.bindings.iter().map(|b| b.get_ref()) {
-            if b == "stub" {
-                continue; // links, never runs; checked by every build
+            let binding = &targets.binding[b];
+            if binding.runner == RunnerKind::None || binding.sources.is_empty() {
+                continue; // never runs (checked by every build), or not landed
             }
-            let native = *arch == build_arch && b == "spt";
+            let native = *arch == build_arch && binding.runner == RunnerKind::Host;
             let mut extra: Vec<&str> = vec!["iproute2", "iputils-ping"];
             if let Some(g) = &a.guest {
-                extra.push(&g.qemu_package);
+                extra.push(&g.qemu_packages.debian);
             }
             let (packages, multiarch) = arch_packages(arch, &extra);
             cells.push(Cell {

@@ -15,7 +15,8 @@
 use crate::cmd::build;
 use crate::cmd::install::{self, Entry, Parts};
 use crate::model::config::Config;
-use crate::plan::{self, Plan};
+use crate::model::layout::solo5_triple;
+use crate::plan::{Plan, ProductKind};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -46,15 +47,10 @@ pub struct Made {
 
 /// Debian's name for an arch.
 pub fn debian_arch(cfg: &Config, arch: &str) -> String {
-    if let Some(g) = cfg.targets.arch.get(arch).and_then(|a| a.guest.as_ref()) {
-        return g.debian_arch.clone();
-    }
-    match arch {
-        "x86_64" => "amd64".into(),
-        "aarch64" => "arm64".into(),
-        "ppc64le" => "ppc64el".into(),
-        other => other.into(),
-    }
+    cfg.targets
+        .arch
+        .get(arch)
+        .map_or_else(|| arch.to_string(), |a| a.debian_arch.clone())
 }
 
 /// A version Debian accepts without a revision: digits first, then only
@@ -306,11 +302,7 @@ pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let stage = out_dir.join(".stage");
     let mut made = Made::default();
-    let built_tenders = |arch: &str| {
-        plan.products
-            .iter()
-            .any(|p| p.kind == "tender" && p.arch == arch)
-    };
+    let built_tenders = |arch: &str| plan.products_of(arch, ProductKind::Tender).next().is_some();
 
     for a in &cfg.arches {
         let name = format!("{NAME}-{version}-{}", a.arch);
@@ -401,11 +393,9 @@ pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
                     }
                 }
             }
-            let triple = plan::solo5_triple(&a.arch);
+            let triple = solo5_triple(&a.arch);
             let bindings: Vec<String> = plan
-                .products
-                .iter()
-                .filter(|p| p.kind == "binding" && p.arch == a.arch)
+                .products_of(&a.arch, ProductKind::Binding)
                 .map(|p| p.name.clone())
                 .collect();
             let deb = Deb {

@@ -16,7 +16,8 @@
 
 use crate::cmd::build;
 use crate::model::config::Config;
-use crate::plan::{self, Layout, Plan};
+use crate::model::layout::{self, solo5_triple, Layout};
+use crate::plan::{Plan, ProductKind};
 use anyhow::{bail, Context, Result};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
@@ -88,11 +89,7 @@ pub fn entries(plan: &Plan, parts: &Parts) -> Result<Vec<Entry>> {
     let outputs: Vec<&PathBuf> = plan.steps.iter().flat_map(|s| s.outputs.iter()).collect();
     let mut v = Vec::new();
     if let Some(arch) = &parts.tenders {
-        for p in plan
-            .products
-            .iter()
-            .filter(|p| p.kind == "tender" && &p.arch == arch)
-        {
+        for p in plan.products_of(arch, ProductKind::Tender) {
             v.push(Entry {
                 src: p.path.clone(),
                 dest: Path::new("bin").join(&p.name),
@@ -102,14 +99,14 @@ pub fn entries(plan: &Plan, parts: &Parts) -> Result<Vec<Entry>> {
     }
     if parts.elftool {
         v.push(Entry {
-            src: plan::tools_bin().join("solo5-elftool"),
+            src: layout::tools_bin().join("solo5-elftool"),
             dest: PathBuf::from("bin/solo5-elftool"),
             mode: 0o755,
         });
     }
     for arch in &parts.toolchains {
         let layout = Layout::new(arch);
-        let triple = plan::solo5_triple(arch);
+        let triple = solo5_triple(arch);
         let mut wrappers = 0;
         for out in &outputs {
             if let Ok(rel) = out.strip_prefix(&layout.include) {

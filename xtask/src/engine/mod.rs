@@ -97,9 +97,7 @@ fn stamp_path(stamps: &Path, output: &Path) -> PathBuf {
 }
 
 fn stamps_dir(step: &Step) -> PathBuf {
-    PathBuf::from("target/solo5")
-        .join(&step.arch)
-        .join("obj/.stamps")
+    crate::model::layout::stamps_dir(&step.arch)
 }
 
 /// True when the step's stamp proves its outputs current.

@@ -1,6 +1,7 @@
 //! Config: what `targets.toml` and detection say about each requested
 //! arch. The plain data the planner works from.
 
+use crate::model::layout::Layout;
 use crate::model::targets::Targets;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -51,18 +52,23 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Root of all build outputs.
-pub fn out_root() -> PathBuf {
-    // Relative to the root the xtask works on.
-    repo_root().join("target").join("solo5")
-}
-
-/// The build machine's arch in our naming.
-pub fn build_arch() -> String {
-    match std::env::consts::ARCH {
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le".into(),
-        other => other.into(),
-    }
+/// The build machine's arch in our naming: the arch in targets.toml whose
+/// ELF machine is that of this very program, so a new arch needs no code.
+pub fn build_arch(targets: &Targets) -> String {
+    let machine = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read(exe).ok())
+        .and_then(|data| {
+            elftool::elf::Elf::parse(&data)
+                .ok()
+                .map(|e| e.header.machine)
+        });
+    machine
+        .and_then(|m| targets.arch_of_machine(m))
+        .map(str::to_string)
+        // Not ELF, or an arch targets.toml lacks: Rust's name, which
+        // then fails where it is looked up, naming the arch.
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
 
 /// One arch's configuration.
@@ -101,7 +107,7 @@ pub fn selected_arches(targets: &Targets, flags: &ToolFlags) -> Result<Vec<Strin
         arches.push(targets.resolve_target(spec)?);
     }
     if arches.is_empty() {
-        arches.push(build_arch());
+        arches.push(build_arch(targets));
     }
     let mut seen = std::collections::BTreeSet::new();
     arches.retain(|a| seen.insert(a.clone()));
@@ -116,7 +122,7 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
     Ok(Request {
         arch: arch.to_string(),
         gnu_triple: a.gnu_triple.clone(),
-        build_arch: build_arch(),
+        build_arch: build_arch(&targets),
         min_gcc: targets.compilers.min_gcc,
         min_clang: targets.compilers.min_clang,
         overrides: Overrides {
@@ -139,8 +145,8 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
     let mut arches = Vec::new();
     for arch in selected_arches(&targets, flags)? {
         let req = request(&targets, &arch, flags)?;
-        let out_dir = out_root().join(&arch);
-        let (tools, origin) = cache::load_or_detect(&req, &out_dir.join("toolchain.toml"))
+        let cache_file = root.join(Layout::new(&arch).toolchain_cache());
+        let (tools, origin) = cache::load_or_detect(&req, &cache_file)
             .with_context(|| format!("detecting toolchains for {arch}"))?;
         arches.push(ArchConfig {
             arch,
@@ -150,8 +156,8 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
     }
     Ok(Config {
         root,
+        build_arch: build_arch(&targets),
         targets,
-        build_arch: build_arch(),
         arches,
     })
 }

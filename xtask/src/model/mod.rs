@@ -3,5 +3,6 @@
 //! the names of bindings and arches is the file they are read from.
 
 pub mod config;
+pub mod layout;
 pub mod targets;
 pub mod tests;

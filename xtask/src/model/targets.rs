@@ -14,6 +14,11 @@ pub struct Targets {
     pub arch: BTreeMap<String, Arch>,
     pub host: BTreeMap<String, BTreeMap<String, HostSupport>>,
     pub libseccomp: Libseccomp,
+    pub flags: Flags,
+    pub ci: Ci,
+    /// Source groups shared by bindings and tenders (`uses = [...]`).
+    #[serde(default)]
+    pub sources: BTreeMap<String, Vec<Spanned<String>>>,
     pub binding: BTreeMap<String, Binding>,
     pub tender: BTreeMap<String, Tender>,
     /// Where the file was read from, for messages; not in the file.
@@ -35,6 +40,8 @@ pub struct Arch {
     #[serde(default)]
     pub aliases: Vec<String>,
     pub elf_machine: u16,
+    /// The arch's name in Debian (and in .deb file names).
+    pub debian_arch: String,
     pub max_page_size: Spanned<u64>,
     #[serde(default)]
     pub target_cflags: Vec<String>,
@@ -48,10 +55,9 @@ pub struct Arch {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Guest {
-    pub debian_arch: String,
     pub kernel_package: String,
     pub qemu: String,
-    pub qemu_package: String,
+    pub qemu_packages: Packages,
     pub qemu_args: Vec<String>,
     pub console: String,
     #[serde(default)]
@@ -93,16 +99,60 @@ pub struct Libseccomp {
     pub packages: Packages,
 }
 
+/// The generated CI workflow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ci {
+    /// The arch of the CI machines (everything else is cross-built there).
+    pub runner_arch: String,
+}
+
+/// Compiler and linker flags (see the comment in targets.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flags {
+    pub target_abi: Vec<String>,
+    pub target_policy: Vec<String>,
+    pub host: Vec<String>,
+    pub link: Vec<String>,
+}
+
+/// How a binding's unikernels are run (the runner module acts on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunnerKind {
+    /// Built and checked, never run.
+    None,
+    /// The tender is a host process.
+    Host,
+    /// The tender needs a KVM that can run real guests.
+    Kvm,
+    /// The unikernel boots as a QEMU machine of its own.
+    Qemu,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Binding {
+    /// The tender (a `[tender.NAME]`) that runs this binding's unikernels.
+    pub tender: Option<Spanned<String>>,
+    pub runner: RunnerKind,
+    /// For `kvm`: the test whose unikernel decides whether this machine's
+    /// KVM can run real guests.
+    pub kvm_probe: Option<String>,
+    /// The linker-script template, relative to the repository root.
+    pub lds: Spanned<String>,
     pub text_start: u64,
+    #[serde(default)]
+    pub uses: Vec<Spanned<String>>,
     pub sources: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tender {
+    #[serde(default)]
+    pub uses: Vec<Spanned<String>>,
     pub sources: Vec<Spanned<String>>,
     #[serde(default)]
     pub libs: Vec<String>,
@@ -202,13 +252,101 @@ impl Targets {
             }
             Ok(())
         };
+        for (name, group) in &self.sources {
+            check_sources("sources", name, group)?;
+        }
+        let check_uses = |kind: &str, name: &str, uses: &[Spanned<String>]| -> Result<()> {
+            for u in uses {
+                if !self.sources.contains_key(u.get_ref()) {
+                    bail!(
+                        "{}: {kind}.{name}: unknown source group {:?} (define it under [sources])",
+                        at(u.span()),
+                        u.get_ref()
+                    );
+                }
+            }
+            Ok(())
+        };
         for (name, b) in &self.binding {
             check_sources("binding", name, &b.sources)?;
+            check_uses("binding", name, &b.uses)?;
+            if let Some(t) = &b.tender {
+                if !self.tender.contains_key(t.get_ref()) {
+                    bail!(
+                        "{}: binding.{name}: unknown tender {:?} (define [tender.{}])",
+                        at(t.span()),
+                        t.get_ref(),
+                        t.get_ref()
+                    );
+                }
+            }
+            let needs_tender = matches!(b.runner, RunnerKind::Host | RunnerKind::Kvm);
+            if needs_tender != b.tender.is_some() {
+                bail!(
+                    "{}: binding.{name}: runner {:?} {} a tender",
+                    self.path.display(),
+                    b.runner,
+                    if needs_tender {
+                        "needs"
+                    } else {
+                        "does not take"
+                    }
+                );
+            }
+            if b.kvm_probe.is_some() != (b.runner == RunnerKind::Kvm) {
+                bail!(
+                    "{}: binding.{name}: kvm_probe goes with runner = \"kvm\", and only there",
+                    self.path.display()
+                );
+            }
+            if !root.join(b.lds.get_ref()).is_file() {
+                bail!(
+                    "{}: binding.{name}: linker-script template {} does not exist",
+                    at(b.lds.span()),
+                    b.lds.get_ref()
+                );
+            }
         }
         for (name, t) in &self.tender {
             check_sources("tender", name, &t.sources)?;
+            check_uses("tender", name, &t.uses)?;
         }
         Ok(())
+    }
+
+    /// A binding's sources for `arch`: its groups, then its own files.
+    /// Empty when the binding has not landed.
+    pub fn binding_sources(&self, binding: &Binding, arch: &str) -> Vec<String> {
+        self.sources_of(&binding.uses, &binding.sources, arch)
+    }
+
+    /// A tender's sources for `arch`, groups first.
+    pub fn tender_sources(&self, tender: &Tender, arch: &str) -> Vec<String> {
+        self.sources_of(&tender.uses, &tender.sources, arch)
+    }
+
+    fn sources_of(
+        &self,
+        uses: &[Spanned<String>],
+        own: &[Spanned<String>],
+        arch: &str,
+    ) -> Vec<String> {
+        if own.is_empty() {
+            return Vec::new();
+        }
+        uses.iter()
+            .flat_map(|u| self.sources.get(u.get_ref()).into_iter().flatten())
+            .chain(own)
+            .map(|s| expand(s.get_ref(), arch))
+            .collect()
+    }
+
+    /// The arch whose ELF machine is `machine`.
+    pub fn arch_of_machine(&self, machine: u16) -> Option<&str> {
+        self.arch
+            .iter()
+            .find(|(_, a)| a.elf_machine == machine)
+            .map(|(n, _)| n.as_str())
     }
 
     /// The support entry for Linux on `arch`.

@@ -8,11 +8,13 @@
 //! (`../include/<triple>`, `../lib/<triple>`), which holds in the build
 //! tree (`target/solo5/<arch>/`) and in any installed or unpacked prefix.
 
+use super::flags;
+use super::step::{tmp, Action, Step};
 use crate::model::config::{ArchConfig, Config};
-use crate::plan::{self, Action, Layout, Step};
+use crate::model::layout::{solo5_triple, Layout};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use toolchain::{Compiler, LinkerKind};
+use toolchain::Compiler;
 
 const CC_TEMPLATE: &str = include_str!("../../templates/cc.sh");
 const LD_TEMPLATE: &str = include_str!("../../templates/ld.sh");
@@ -63,30 +65,6 @@ fn words(list: &[String]) -> String {
         .join(" ")
 }
 
-/// The build's flags for target code, less what is the build's own policy
-/// (warnings, optimisation, debug info, language standard, its include
-/// paths and path mapping): what is left is what any code linked into a
-/// unikernel must be compiled with.
-pub fn freestanding_flags(all: &[String], identity_args: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = all.iter().skip(identity_args);
-    while let Some(f) = it.next() {
-        if f == "-isystem" || f == "-I" {
-            it.next();
-            continue;
-        }
-        let policy = f.starts_with("-I")
-            || f.starts_with("-std=")
-            || f.starts_with("-O")
-            || f.starts_with("-ffile-prefix-map=")
-            || ["-g", "-Wall", "-Wextra", "-Werror"].contains(&f.as_str());
-        if !policy {
-            out.push(f.clone());
-        }
-    }
-    out
-}
-
 /// Wrapper parameters from the detected toolchain.
 pub fn params(cfg: &Config, a: &ArchConfig, bindings: &[String]) -> Result<Params> {
     let cc = a.tools.target_cc.as_ref().context("no target compiler")?;
@@ -96,36 +74,13 @@ pub fn params(cfg: &Config, a: &ArchConfig, bindings: &[String]) -> Result<Param
         .target_objcopy
         .as_ref()
         .context("no target objcopy")?;
-    let arch = &cfg.targets.arch[&a.arch];
-    let page = format!("max-page-size={:#x}", arch.max_page_size.get_ref());
-    let all = plan::target_cflags(cfg, a)?;
-    let mut link_flags: Vec<String> = vec!["-nostdlib".into(), "-static".into()];
-    if cc.pie_default {
-        link_flags.push("-no-pie".into());
-    }
-    if ld.kind == LinkerKind::Lld {
-        link_flags.push("-fuse-ld=lld".into());
-    }
-    link_flags.extend([
-        format!("-Wl,-z,{page}"),
-        "-Wl,-z,noexecstack".into(),
-        "-Wl,--build-id=none".into(),
-    ]);
     Ok(Params {
         arch: a.arch.clone(),
         cc: cc_words(cc),
-        cflags: freestanding_flags(&all, cc.args.len()),
-        link_flags,
+        cflags: flags::target_abi(cfg, a)?,
+        link_flags: flags::driver_link(cfg, a)?,
         ld: ld.path.display().to_string(),
-        ld_flags: vec![
-            "-nostdlib".into(),
-            "-static".into(),
-            "-z".into(),
-            page,
-            "-z".into(),
-            "noexecstack".into(),
-            "--build-id=none".into(),
-        ],
+        ld_flags: flags::link(cfg, &a.arch),
         objcopy: objcopy.path.display().to_string(),
         bindings: bindings.to_vec(),
     })
@@ -150,7 +105,7 @@ pub fn render(tool: &str, p: &Params) -> String {
         p.bindings.join(" ")
     };
     template
-        .replace("@TRIPLE@", &plan::solo5_triple(&p.arch))
+        .replace("@TRIPLE@", &solo5_triple(&p.arch))
         .replace("@ARCH@", &p.arch)
         .replace("@CC_SHOWN@", &p.cc.join(" "))
         .replace("@CC@", &words(&p.cc))
@@ -173,12 +128,6 @@ const IDENTITY_SCRIPT: &str =
 /// Writes `contents` to a file and makes it executable (the engine's Write
 /// action leaves files 0644).
 const WRITE_EXEC_SCRIPT: &str = r#"printf '%s' "$1" >"$2" && chmod 0755 "$2""#;
-
-fn tmp(p: &Path) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(".tmp");
-    PathBuf::from(s)
-}
 
 /// Every regular file under `dir`, relative to it, sorted.
 pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -256,9 +205,7 @@ pub fn steps(cfg: &Config, a: &ArchConfig, bindings: &[String]) -> Result<Vec<St
 
     let p = params(cfg, a, bindings)?;
     for tool in TOOLS {
-        let out = layout
-            .bin
-            .join(format!("{}-{tool}", plan::solo5_triple(&a.arch)));
+        let out = layout.bin.join(format!("{}-{tool}", solo5_triple(&a.arch)));
         steps.push(Step {
             verb: "GEN",
             arch: a.arch.clone(),
@@ -301,42 +248,6 @@ mod tests {
         assert_eq!(sh_quote(""), "''");
     }
 
-    #[test]
-    fn policy_flags_are_dropped() {
-        let all: Vec<String> = [
-            "--target=x",
-            "-std=c11",
-            "-O2",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-ffreestanding",
-            "-nostdinc",
-            "-isystem",
-            "/usr/lib/gcc/x/12/include",
-            "-fno-pie",
-            "-ffile-prefix-map=/src=.",
-            "-mno-red-zone",
-            "-fstack-protector-strong",
-            "-Wno-unused-command-line-argument",
-            "-Iinclude",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            freestanding_flags(&all, 1),
-            [
-                "-ffreestanding",
-                "-nostdinc",
-                "-fno-pie",
-                "-mno-red-zone",
-                "-fstack-protector-strong",
-                "-Wno-unused-command-line-argument"
-            ]
-        );
-    }
-
     /// A prefix with wrappers around fake tools (in another directory)
     /// that record their argv, a stamp and two bindings.
     struct Fake {
@@ -360,7 +271,7 @@ printf '%s\n' "$@" >"$(dirname "$0")/argv"
             let tools = tempfile::tempdir().unwrap();
             let prefix = tempfile::tempdir().unwrap();
             let root = prefix.path();
-            let triple = plan::solo5_triple("x86_64");
+            let triple = solo5_triple("x86_64");
             for d in [
                 "bin",
                 &format!("include/{triple}"),
@@ -390,11 +301,9 @@ printf '%s\n' "$@" >"$(dirname "$0")/argv"
                 cflags: vec!["-ffreestanding".into(), "-nostdinc".into()],
                 link_flags: vec!["-nostdlib".into(), "-static".into()],
                 ld: tool("ld"),
-                ld_flags: vec![
-                    "-nostdlib".into(),
-                    "-z".into(),
-                    "max-page-size=0x1000".into(),
-                ],
+                ld_flags: ["-nostdlib", "-z", "max-page-size=0x1000"]
+                    .map(String::from)
+                    .to_vec(),
                 objcopy: tool("objcopy"),
                 bindings: vec!["spt".into(), "stub".into()],
             };

@@ -4,7 +4,7 @@
 //! unikernels and a shell runner, booted under QEMU. One boot runs a whole
 //! batch of cells; results come back as marked lines on the serial console.
 
-use crate::model::targets::Guest;
+use crate::model::targets::{Guest, Targets};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -101,9 +101,17 @@ fn sh_out(cmd: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The Debian names the guest's packages are fetched under.
+pub struct DebianArches<'a> {
+    /// The guest's arch.
+    pub guest: &'a str,
+    /// The build machine's (apt-get's own) arch.
+    pub build: &'a str,
+}
+
 /// Downloads (once) and unpacks the guest kernel and busybox for `arch`.
-pub fn kit(root: &Path, arch: &str, g: &Guest) -> Result<Kit> {
-    let dir = root.join("target/solo5/guest").join(arch);
+pub fn kit(root: &Path, arch: &str, g: &Guest, deb: &DebianArches) -> Result<Kit> {
+    let dir = root.join(crate::model::layout::guest_dir(arch));
     let ready = dir.join("ready");
     let tree = dir.join("root");
     if !ready.exists() {
@@ -111,16 +119,16 @@ pub fn kit(root: &Path, arch: &str, g: &Guest) -> Result<Kit> {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let pkg = |p: &str| {
-            if g.debian_arch == crate::runner::guest::debian_arch_of_build() {
+            if deb.guest == deb.build {
                 p.to_string()
             } else {
-                format!("{p}:{}", g.debian_arch)
+                format!("{p}:{}", deb.guest)
             }
         };
         let deps = sh_out(Command::new("apt-cache").args(["depends", &pkg(&g.kernel_package)])).with_context(|| {
             format!(
                 "cannot resolve {} (for a foreign arch: dpkg --add-architecture {} && apt-get update)",
-                g.kernel_package, g.debian_arch
+                g.kernel_package, deb.guest
             )
         })?;
         let kernel_pkg = deps
@@ -177,14 +185,6 @@ pub fn kit(root: &Path, arch: &str, g: &Guest) -> Result<Kit> {
         modules,
         busybox: tree.join("bin/busybox"),
     })
-}
-
-pub fn debian_arch_of_build() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        _ => "ppc64el",
-    }
 }
 
 /// One thing to run in the guest.
@@ -334,14 +334,24 @@ fn libraries(tender: &Path, gnu_triple: &str) -> Result<Vec<(String, PathBuf)>> 
 /// cells. Returns one result per cell id.
 pub fn run_batch(
     root: &Path,
+    targets: &Targets,
     arch: &str,
-    gnu_triple: &str,
-    g: &Guest,
     files: &[(String, PathBuf)],
     tenders: &[PathBuf],
     cells: &[Cell],
 ) -> Result<BTreeMap<String, CellResult>> {
-    let kit = kit(root, arch, g)?;
+    let a = &targets.arch[arch];
+    let g = a
+        .guest
+        .as_ref()
+        .with_context(|| format!("no emulated guest is described for {arch} in targets.toml"))?;
+    let gnu_triple = a.gnu_triple.as_str();
+    let build = &targets.arch[&crate::model::config::build_arch(targets)];
+    let deb = DebianArches {
+        guest: &a.debian_arch,
+        build: &build.debian_arch,
+    };
+    let kit = kit(root, arch, g, &deb)?;
     let qemu = which_qemu(g)?;
     let mut cpio = Cpio::default();
     cpio.file(
@@ -376,7 +386,7 @@ pub fn run_batch(
         cpio.file(guest, 0o755, &data);
     }
     cpio.file("t/run.sh", 0o755, runner_script(cells).as_bytes());
-    let dir = root.join("target/solo5/guest").join(arch);
+    let dir = root.join(crate::model::layout::guest_dir(arch));
     let initrd = dir.join("initrd.cpio");
     std::fs::write(&initrd, cpio.finish()).context("cannot write the initramfs")?;
 
@@ -513,7 +523,7 @@ pub fn base64_decode(text: &str) -> Vec<u8> {
 
 fn which_qemu(g: &Guest) -> Result<PathBuf> {
     toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot())
-        .with_context(|| format!("{} not found (install {})", g.qemu, g.qemu_package))
+        .with_context(|| format!("{} not found (install {})", g.qemu, g.qemu_packages.debian))
 }
 
 #[cfg(test)]
@@ -540,7 +550,6 @@ mod tests {
     fn guest_boots_and_runs_a_host_program() {
         let root = crate::model::config::repo_root();
         let t = crate::model::config::load_targets(&root).unwrap();
-        let g = t.arch["x86_64"].guest.clone().unwrap();
         let files = vec![("/t/true".to_string(), PathBuf::from("/usr/bin/true"))];
         let cells = vec![
             Cell {
@@ -562,9 +571,8 @@ mod tests {
         ];
         let r = run_batch(
             &root,
-            "x86_64",
-            "x86_64-linux-gnu",
-            &g,
+            &t,
+            &crate::model::config::build_arch(&t),
             &files,
             &[PathBuf::from("/usr/bin/true")],
             &cells,

@@ -1,4 +1,92 @@
-//! How unikernels are run: natively on the build machine, or inside an
-//! emulated Linux guest.
+//! How a binding's unikernels are run on this machine. Commands ask here,
+//! by the binding's `runner` kind from targets.toml, and never test a
+//! binding's or an arch's name.
 
 pub mod guest;
+pub mod kvm;
+
+use crate::model::config::Config;
+use crate::model::layout::Layout;
+use crate::model::targets::RunnerKind;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where the cells of one (arch, binding) run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// On this machine, by running the tender.
+    Native,
+    /// Inside the arch's emulated Linux guest.
+    Guest,
+    /// Never run: the binding's unikernels are only built and checked.
+    BuildOnly,
+    /// Not runnable here, and why.
+    Unavailable(String),
+}
+
+/// Decides placements, probing each (arch, binding) at most once per
+/// command and saying once what it decided.
+pub struct Runners<'a> {
+    cfg: &'a Config,
+    root: PathBuf,
+    decided: BTreeMap<(String, String), Placement>,
+}
+
+impl<'a> Runners<'a> {
+    pub fn new(cfg: &'a Config, root: &Path) -> Runners<'a> {
+        Runners {
+            cfg,
+            root: root.to_path_buf(),
+            decided: BTreeMap::new(),
+        }
+    }
+
+    /// The tender binary that runs `binding`'s unikernels on `arch`.
+    pub fn tender(&self, arch: &str, binding: &str) -> Option<PathBuf> {
+        let b = self.cfg.targets.binding.get(binding)?;
+        let t = b.tender.as_ref()?;
+        Some(self.root.join(Layout::new(arch).tender(t.get_ref())))
+    }
+
+    pub fn placement(&mut self, arch: &str, binding: &str) -> Placement {
+        let key = (arch.to_string(), binding.to_string());
+        if let Some(p) = self.decided.get(&key) {
+            return p.clone();
+        }
+        let p = self.decide(arch, binding);
+        self.decided.insert(key, p.clone());
+        p
+    }
+
+    fn decide(&self, arch: &str, binding: &str) -> Placement {
+        let Some(b) = self.cfg.targets.binding.get(binding) else {
+            return Placement::Unavailable(format!("binding {binding} is not in targets.toml"));
+        };
+        let native_arch = arch == self.cfg.build_arch;
+        match b.runner {
+            RunnerKind::None => Placement::BuildOnly,
+            RunnerKind::Qemu => Placement::Unavailable(format!(
+                "{binding} unikernels boot as QEMU machines of their own; that runner has not landed yet"
+            )),
+            RunnerKind::Host | RunnerKind::Kvm if !native_arch => Placement::Guest,
+            RunnerKind::Host => Placement::Native,
+            RunnerKind::Kvm => {
+                let layout = Layout::new(arch);
+                let probe = b
+                    .kvm_probe
+                    .as_deref()
+                    .map(|t| self.root.join(layout.unikernel(t, binding)));
+                let Some(tender) = self.tender(arch, binding) else {
+                    return Placement::Guest;
+                };
+                let (ok, why) = kvm::qualify(&tender, probe.as_deref());
+                println!("{binding}: {why}");
+                if ok {
+                    Placement::Native
+                } else {
+                    Placement::Guest
+                }
+            }
+        }
+    }
+}

@@ -13,8 +13,9 @@
 
 use crate::cmd::{dist, install};
 use crate::model::config::Config;
-use crate::plan::{self, Plan};
-use crate::runner::guest;
+use crate::model::layout::solo5_triple;
+use crate::plan::{Plan, ProductKind};
+use crate::runner::{guest, Placement, Runners};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -120,7 +121,7 @@ fn check_install(cfg: &Config, plan: &Plan, scratch: &Path) -> Result<String> {
     use std::os::unix::fs::PermissionsExt;
     let mut want = vec!["bin/solo5-elftool".to_string()];
     for a in &cfg.arches {
-        let t = plan::solo5_triple(&a.arch);
+        let t = solo5_triple(&a.arch);
         for tool in crate::plan::wrappers::TOOLS {
             want.push(format!("bin/{t}-{tool}"));
         }
@@ -161,7 +162,7 @@ fn build_unikernels(
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("hello.c"), HELLO_C)?;
     std::fs::write(dir.join("manifest.json"), MANIFEST)?;
-    let t = plan::solo5_triple(arch);
+    let t = solo5_triple(arch);
     let mut text = format!(
         "command -v {t}-cc\n\
          {t}-cc -O2 -Wall -Werror -c hello.c -o hello.o\n\
@@ -289,6 +290,7 @@ fn run_native(work: &Path, bins: &[PathBuf], tender: &Path, unikernel: &Path) ->
 /// Runs the per-arch checks; appends one verdict per (arch, binding).
 fn run_arch(
     cfg: &Config,
+    runners: &mut Runners,
     work: &Path,
     bins: &[PathBuf],
     kit: &ArchKit,
@@ -300,10 +302,11 @@ fn run_arch(
             kit.arch
         )
     };
+    // Bindings whose unikernels a tender runs.
     let runnable: Vec<String> = kit
         .bindings
         .iter()
-        .filter(|b| *b == "spt" || *b == "hvt")
+        .filter(|b| runners.tender(&kit.arch, b).is_some())
         .cloned()
         .collect();
     let unikernels = match build_unikernels(work, bins, &kit.arch, &runnable) {
@@ -317,15 +320,29 @@ fn run_arch(
     let mut files = Vec::new();
     let mut tenders = Vec::new();
     for (b, uk) in &unikernels {
-        let tender = kit.tenders.join(format!("solo5-{b}"));
+        let tname = cfg.targets.binding[b]
+            .tender
+            .as_ref()
+            .map(|t| format!("solo5-{}", t.get_ref()))
+            .unwrap_or_default();
+        let tender = kit.tenders.join(&tname);
         if !tender.exists() {
             out.push((
                 name(b),
-                Verdict::Skip(format!("solo5-{b} for {} was not built", kit.arch)),
+                Verdict::Skip(format!("{tname} for {} was not built", kit.arch)),
             ));
             continue;
         }
-        if kit.arch == cfg.build_arch && b == "spt" {
+        let placement = runners.placement(&kit.arch, b);
+        match &placement {
+            Placement::Unavailable(why) => {
+                out.push((name(b), Verdict::Skip(why.clone())));
+                continue;
+            }
+            Placement::BuildOnly => continue,
+            Placement::Native | Placement::Guest => {}
+        }
+        if placement == Placement::Native {
             let v = match run_native(work, bins, &tender, uk) {
                 Ok(t) => Verdict::Pass(format!(" {t}")),
                 Err(e) => Verdict::Fail(format!("{e:#}")),
@@ -334,14 +351,14 @@ fn run_arch(
             continue;
         }
         let id = format!("e2e{b}");
-        files.push((format!("/t/solo5-{b}"), tender.clone()));
+        files.push((format!("/t/{tname}"), tender.clone()));
         files.push((format!("/t/hello.{b}"), uk.clone()));
         tenders.push(tender);
         guest_cells.push((
             b.clone(),
             guest::Cell {
                 id,
-                argv: vec![format!("/t/solo5-{b}"), format!("/t/hello.{b}"), ARG.into()],
+                argv: vec![format!("/t/{tname}"), format!("/t/hello.{b}"), ARG.into()],
                 setup: vec![],
                 during: vec![],
                 fetch: None,
@@ -352,7 +369,7 @@ fn run_arch(
     if guest_cells.is_empty() {
         return;
     }
-    let Some(g) = cfg.targets.arch[&kit.arch].guest.as_ref() else {
+    if cfg.targets.arch[&kit.arch].guest.is_none() {
         for (b, _) in &guest_cells {
             out.push((
                 name(b),
@@ -363,10 +380,9 @@ fn run_arch(
             ));
         }
         return;
-    };
+    }
     let cells: Vec<guest::Cell> = guest_cells.iter().map(|(_, c)| c.clone()).collect();
-    let gnu = &cfg.targets.arch[&kit.arch].gnu_triple;
-    match guest::run_batch(&cfg.root, &kit.arch, gnu, g, &files, &tenders, &cells) {
+    match guest::run_batch(&cfg.root, &cfg.targets, &kit.arch, &files, &tenders, &cells) {
         Ok(results) => {
             for (b, c) in &guest_cells {
                 let v = match results.get(&c.id) {
@@ -393,7 +409,7 @@ fn run_arch(
 }
 
 /// The whole proof; one verdict per check.
-pub fn run(cfg: &Config, plan: &Plan) -> Vec<(String, Verdict)> {
+pub fn run(cfg: &Config, plan: &Plan, runners: &mut Runners) -> Vec<(String, Verdict)> {
     let mut out = Vec::new();
     let scratch = std::env::temp_dir().join(format!("solo5-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
@@ -495,9 +511,7 @@ pub fn run(cfg: &Config, plan: &Plan) -> Vec<(String, Verdict)> {
             }
         };
         let bindings = plan
-            .products
-            .iter()
-            .filter(|p| p.kind == "binding" && p.arch == a.arch)
+            .products_of(&a.arch, ProductKind::Binding)
             .map(|p| p.name.clone())
             .collect();
         let kit = ArchKit {
@@ -505,7 +519,7 @@ pub fn run(cfg: &Config, plan: &Plan) -> Vec<(String, Verdict)> {
             tenders,
             bindings,
         };
-        run_arch(cfg, &work, &bins, &kit, &mut out);
+        run_arch(cfg, runners, &work, &bins, &kit, &mut out);
     }
     let _ = std::fs::remove_dir_all(&scratch);
     out

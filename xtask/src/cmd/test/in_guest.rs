@@ -1,0 +1,152 @@
+//! Cells for the emulated guest: the shell form of a cell, and its result
+//! read back from the console as an outcome to judge.
+
+use super::judge::Outcome;
+use crate::model::tests::Test;
+use crate::runner::guest;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One guest boot's worth of cells, with the files they need.
+pub struct Batch {
+    /// Guest path → host file.
+    pub files: Vec<(String, PathBuf)>,
+    pub tenders: Vec<PathBuf>,
+    /// In the order of the cells given to `new`.
+    pub cells: Vec<guest::Cell>,
+    /// The host unikernel of each cell (for gdb on its core).
+    unikernels: Vec<PathBuf>,
+}
+
+impl Batch {
+    /// `cells`: (test, host tender, host unikernel) each.
+    pub fn new(cells: &[(&Test, &Path, &Path)]) -> Batch {
+        let mut b = Batch {
+            files: Vec::new(),
+            tenders: Vec::new(),
+            cells: Vec::new(),
+            unikernels: Vec::new(),
+        };
+        for (i, (t, tender, unikernel)) in cells.iter().enumerate() {
+            let name = |p: &Path| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            };
+            let tender_guest = format!("/t/{}", name(tender));
+            if !b.tenders.iter().any(|x| x == tender) {
+                b.tenders.push(tender.to_path_buf());
+                b.files.push((tender_guest.clone(), tender.to_path_buf()));
+            }
+            let uk_guest = format!("/t/{}", name(unikernel));
+            b.files.push((uk_guest.clone(), unikernel.to_path_buf()));
+            b.cells
+                .push(guest_cell(&format!("c{i}"), t, &tender_guest, &uk_guest));
+            b.unikernels.push(unikernel.to_path_buf());
+        }
+        b
+    }
+
+    /// The outcome of cell `c` from what the guest reported.
+    pub fn outcome(
+        &self,
+        c: &guest::Cell,
+        r: &guest::CellResult,
+        scratch: &Path,
+    ) -> Result<Outcome> {
+        let i = self
+            .cells
+            .iter()
+            .position(|x| x.id == c.id)
+            .context("a result for a cell not in the batch")?;
+        let core = match &r.fetched {
+            Some(bytes) => {
+                let p = scratch.join(format!("{}.core", c.id));
+                std::fs::write(&p, bytes)
+                    .with_context(|| format!("cannot save the core to {}", p.display()))?;
+                Some(p)
+            }
+            None => None,
+        };
+        // The shell reports death by signal N as 128 + N (N <= 64); 255 is
+        // exit status 255 (a Solo5 abort), not a signal.
+        let signalled = (129..=192).contains(&r.status);
+        Ok(Outcome {
+            core,
+            unikernel: self.unikernels[i].clone(),
+            exit: (!signalled).then_some(r.status),
+            signal: signalled.then_some(r.status - 128),
+            timed_out: r.timed_out,
+            during_error: r
+                .during_failed
+                .then(|| "a command run during the test failed (see output)".to_string()),
+            output: r.output.clone(),
+            command: c.argv.join(" "),
+            elapsed: Duration::ZERO,
+            timeout: c.timeout_secs,
+        })
+    }
+}
+
+/// The shell form of a cell for the emulated guest.
+fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell {
+    let mut argv = vec![tender.to_string()];
+    let mut setup = Vec::new();
+    let mut during = Vec::new();
+    if let Some(mem) = t.mem {
+        argv.push(format!("--mem={mem}"));
+    }
+    let cell_dir = format!("/tmp/{id}.d");
+    setup.push(format!("rm -rf {cell_dir}; mkdir -p {cell_dir}"));
+    for a in &t.tender_args {
+        argv.push(a.replace("{scratch}", &cell_dir));
+    }
+    for (name, size) in &t.blocks {
+        let img = format!("/tmp/{id}-{name}.img");
+        setup.push(format!("rm -f {img}; truncate -s {size} {img}"));
+        argv.push(format!("--block:{name}={img}"));
+    }
+    if !t.nets.is_empty() {
+        // Taps of earlier cells persist and hold the same 10.0.N.1/24
+        // addresses, which would route this cell's pings to them.
+        setup.push(
+            "for d in /sys/class/net/c*n*; do [ -e \"$d\" ] && tunctl -d \"${d##*/}\"; done"
+                .to_string(),
+        );
+    }
+    for (i, name) in t.nets.iter().enumerate() {
+        let tap = format!("{id}n{i}");
+        setup.push(format!("tunctl -t {tap}"));
+        setup.push(format!("ip addr add 10.0.{}.1/24 dev {tap}", i + 1));
+        setup.push(format!("ip link set {tap} up"));
+        argv.push(format!("--net:{name}={tap}"));
+        if let Some(p) = &t.ping {
+            if i == 0 {
+                during.push("sleep 1".to_string());
+            }
+            // busybox ping has no -f; -A sends the next request as soon
+            // as a reply arrives, -q keeps 2000 replies off the console.
+            // Otherwise 0.2 s apart, as natively.
+            during.push(format!(
+                "ping -c {} -s {} -w 20 {} 10.0.{}.2",
+                p.count,
+                p.size,
+                if p.flood { "-A -q" } else { "-i 0.2" },
+                i + 1
+            ));
+        }
+    }
+    argv.push(unikernel.to_string());
+    argv.extend(t.args.iter().cloned());
+    // A core comes back over the console, base64-encoded.
+    let fetch = t.expect_core.then(|| format!("{cell_dir}/core.*"));
+    guest::Cell {
+        id: id.to_string(),
+        argv,
+        setup,
+        during,
+        fetch,
+        timeout_secs: t.timeout_secs.unwrap_or(30),
+    }
+}

@@ -1,0 +1,179 @@
+//! Running one cell on this machine: the tender as a child process, with
+//! block images in the scratch directory and taps in a network namespace
+//! of the test's own.
+
+use super::judge::Outcome;
+use crate::model::tests::Test;
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Network namespace with tap devices, deleted on drop.
+pub struct NetNs {
+    name: String,
+}
+
+impl NetNs {
+    fn create(name: &str, taps: usize) -> Result<NetNs> {
+        let ns = NetNs {
+            name: name.to_string(),
+        };
+        let _ = Command::new("ip").args(["netns", "del", name]).output();
+        sh(&["ip", "netns", "add", name])?;
+        sh(&["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])?;
+        for i in 0..taps {
+            let tap = format!("tap{i}");
+            let addr = format!("10.0.{}.1/24", i + 1);
+            sh(&[
+                "ip", "netns", "exec", name, "ip", "tuntap", "add", &tap, "mode", "tap",
+            ])?;
+            sh(&[
+                "ip", "netns", "exec", name, "ip", "addr", "add", &addr, "dev", &tap,
+            ])?;
+            sh(&["ip", "netns", "exec", name, "ip", "link", "set", &tap, "up"])?;
+        }
+        Ok(ns)
+    }
+}
+
+impl Drop for NetNs {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
+pub fn sh(argv: &[&str]) -> Result<()> {
+    let out = Command::new(argv[0])
+        .args(&argv[1..])
+        .output()
+        .with_context(|| format!("cannot run {}", argv[0]))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{} failed: {}",
+        argv.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}
+
+/// Runs one cell on this machine.
+pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result<Outcome> {
+    let mut argv: Vec<String> = Vec::new();
+    let ns = if t.nets.is_empty() {
+        None
+    } else {
+        let name = format!("solo5test{}", std::process::id());
+        let ns = NetNs::create(&name, t.nets.len())?;
+        argv.extend(["ip".into(), "netns".into(), "exec".into(), name]);
+        Some(ns)
+    };
+    argv.push(tender.display().to_string());
+    if let Some(mem) = t.mem {
+        argv.push(format!("--mem={mem}"));
+    }
+    let cell_dir = scratch.join(format!("{}.d", t.name));
+    let _ = std::fs::remove_dir_all(&cell_dir);
+    std::fs::create_dir_all(&cell_dir)
+        .with_context(|| format!("cannot create {}", cell_dir.display()))?;
+    for a in &t.tender_args {
+        argv.push(a.replace("{scratch}", &cell_dir.display().to_string()));
+    }
+    for (name, size) in &t.blocks {
+        let p = scratch.join(format!("{}-{name}.img", t.name));
+        let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+        f.set_len(*size).context("cannot size block image")?;
+        argv.push(format!("--block:{name}={}", p.display()));
+    }
+    for (i, name) in t.nets.iter().enumerate() {
+        argv.push(format!("--net:{name}=tap{i}"));
+    }
+    argv.push(unikernel.display().to_string());
+    argv.extend(t.args.iter().cloned());
+
+    let log = scratch.join(format!("{}.log", t.name));
+    let out = File::create(&log).context("cannot create the test log")?;
+    let start = Instant::now();
+    let mut child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .spawn()
+        .with_context(|| format!("cannot run {}", argv.join(" ")))?;
+    let mut during_error = None;
+    if let (Some(ns), Some(ping)) = (&ns, &t.ping) {
+        std::thread::sleep(Duration::from_millis(500));
+        for i in 0..t.nets.len() {
+            let addr = format!("10.0.{}.2", i + 1);
+            let mut cmd = Command::new("ip");
+            cmd.args([
+                "netns",
+                "exec",
+                &ns.name,
+                "ping",
+                "-c",
+                &ping.count.to_string(),
+                "-s",
+                &ping.size.to_string(),
+            ]);
+            cmd.args(["-w", "20", "-i", if ping.flood { "0.002" } else { "0.2" }]);
+            let o = cmd.arg(&addr).output().context("cannot run ping")?;
+            if !o.status.success() {
+                during_error = Some(format!(
+                    "ping {addr} failed: {}",
+                    String::from_utf8_lossy(&o.stdout).trim()
+                ));
+                break;
+            }
+        }
+    }
+    let timeout = t.timeout_secs.unwrap_or(30);
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break Some(s);
+        }
+        if start.elapsed() > Duration::from_secs(timeout) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    drop(ns);
+    let output =
+        String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).replace('\0', "");
+    let core = if t.expect_core {
+        find_core(&cell_dir)
+    } else {
+        None
+    };
+    Ok(Outcome {
+        core,
+        unikernel: unikernel.to_path_buf(),
+        exit: status.and_then(|s| s.code()),
+        signal: status.and_then(|s| s.signal()),
+        timed_out: status.is_none(),
+        during_error,
+        output,
+        command: argv.join(" "),
+        elapsed,
+        timeout,
+    })
+}
+
+pub fn find_core(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("core."))
+        })
+}

@@ -1,0 +1,114 @@
+//! Test unikernels: each test source's manifest and object built once,
+//! then linked once per binding it is tested with.
+
+use super::bindings::Built;
+use super::flags;
+use super::step::{compile_step, obj_path, s, tool_step, Plan, Product, ProductKind};
+use crate::model::config::{ArchConfig, Config};
+use crate::model::layout::Layout;
+use crate::model::tests::Test;
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn plan(
+    plan: &mut Plan,
+    cfg: &Config,
+    a: &ArchConfig,
+    tests: &[Test],
+    bindings: &BTreeMap<String, Built>,
+    elftool: &Path,
+    elftool_step: usize,
+) -> Result<()> {
+    let layout = Layout::new(&a.arch);
+    let cc = a.tools.target_cc.as_ref().context("target cc")?;
+    let ld = a.tools.target_ld.as_ref().context("target ld")?;
+    let cflags = flags::target_cflags(cfg, a)?;
+    let link_flags = flags::link(cfg, &a.arch);
+    // Several tests may share one unikernel: build each source once, for
+    // the union of their bindings.
+    let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for test in tests.iter().filter(|t| t.is_built()) {
+        let e = sources.entry(test.source().to_string()).or_default();
+        for bn in test.bindings.iter().chain(&test.unikernel_from) {
+            if !e.contains(bn) {
+                e.push(bn.clone());
+            }
+        }
+    }
+    for (source, wanted) in &sources {
+        let wanted: Vec<&Built> = wanted.iter().filter_map(|b| bindings.get(b)).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let dir = format!("tests/test_{source}");
+        let mft_json = format!("{dir}/manifest.json");
+        let mft_c = layout.obj.join(&dir).join("manifest.c");
+        let gen = |t: &Path| vec!["gen-manifest".into(), mft_json.clone(), s(t)];
+        let mut mft = tool_step(
+            "MFT",
+            &a.arch,
+            elftool,
+            gen,
+            &mft_c,
+            vec![PathBuf::from(&mft_json)],
+            vec![elftool_step],
+        );
+        mft.label = mft_json.clone();
+        let mft_step = plan.add(mft);
+        let mft_o = layout.obj.join(&dir).join("manifest.o");
+        let mft_o_step = plan.add(compile_step(
+            "CC",
+            &a.arch,
+            cc,
+            &cflags,
+            &s(&mft_c),
+            mft_o.clone(),
+            vec![mft_step],
+        ));
+        let src = format!("{dir}/test_{source}.c");
+        let obj = obj_path(&layout.obj, "", &src);
+        let obj_step = plan.add(compile_step(
+            "CC",
+            &a.arch,
+            cc,
+            &cflags,
+            &src,
+            obj.clone(),
+            vec![],
+        ));
+        for (bname, b) in bindings
+            .iter()
+            .filter(|(_, b)| wanted.iter().any(|w| std::ptr::eq(*w, *b)))
+        {
+            let out = layout.unikernel(source, bname);
+            let link = |t: &Path| {
+                let mut v = link_flags.clone();
+                v.extend(["-T".into(), s(&b.script), "-o".into(), s(t)]);
+                v.extend([s(&b.object), s(&obj), s(&mft_o)]);
+                v
+            };
+            plan.add(tool_step(
+                "LINK",
+                &a.arch,
+                &ld.path,
+                link,
+                &out,
+                vec![
+                    b.script.clone(),
+                    b.object.clone(),
+                    obj.clone(),
+                    mft_o.clone(),
+                ],
+                vec![b.object_step, b.script_step, obj_step, mft_o_step],
+            ));
+            plan.products.push(Product {
+                arch: a.arch.clone(),
+                kind: ProductKind::Unikernel,
+                name: format!("{source}.{bname}"),
+                path: out,
+            });
+        }
+    }
+    Ok(())
+}

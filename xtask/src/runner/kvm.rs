@@ -1,0 +1,62 @@
+//! Whether this machine's /dev/kvm can run real guests: only when it runs
+//! the binding's probe unikernel correctly (a paravirtual KVM that
+//! emulates guest instructions may reject SSE, say).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// (native, why): whether to run natively, and the sentence that says so.
+pub fn qualify(tender: &Path, probe: Option<&Path>) -> (bool, String) {
+    if !Path::new("/dev/kvm").exists() {
+        return (
+            false,
+            "no /dev/kvm here: running tests in an emulated guest with nested KVM".into(),
+        );
+    }
+    let Some(probe) = probe.filter(|p| p.exists()) else {
+        return (
+            false,
+            "no probe unikernel to qualify /dev/kvm: using the emulated guest".into(),
+        );
+    };
+    let name = probe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg(tender)
+        .arg(probe)
+        .stdin(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).contains("SUCCESS") => (
+            true,
+            format!(
+                "this machine's /dev/kvm ran the probe {name} correctly: running tests natively"
+            ),
+        ),
+        Ok(o) => {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let line = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no output")
+                .trim()
+                .to_string();
+            (
+                false,
+                format!("this machine's /dev/kvm failed the probe {name} ({line}): running tests in an emulated guest with nested KVM"),
+            )
+        }
+        Err(e) => (
+            false,
+            format!("cannot run the probe {name} ({e}): using the emulated guest"),
+        ),
+    }
+}
