@@ -27,7 +27,7 @@ struct CacheFile {
     toolchains: Toolchains,
 }
 
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 fn stamp(path: &Path) -> Option<ToolStamp> {
     // Follow symlinks: /usr/bin/gcc -> gcc-12 changes when the target does.

@@ -10,7 +10,6 @@
 
 use crate::binutils::{self, Linker, Objcopy};
 use crate::compiler::{self, arch_of_triple, Compiler, Family};
-use crate::seccomp::{self, Seccomp};
 use anyhow::{anyhow, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,8 +26,6 @@ pub const ENV_VARS: &[&str] = &[
     "CROSS_COMPILE",
     "CC",
     "PATH",
-    "PKG_CONFIG_LIBDIR",
-    "PKG_CONFIG_SYSROOT_DIR",
 ];
 
 pub fn env_snapshot() -> BTreeMap<String, String> {
@@ -65,7 +62,6 @@ pub struct Overrides {
     pub target_cc: Option<String>,
     pub target_ld: Option<String>,
     pub target_objcopy: Option<String>,
-    pub sysroot: Option<PathBuf>,
 }
 
 /// What detection is asked to do; also the cache key (with tool stats).
@@ -107,7 +103,6 @@ pub struct Toolchains {
     pub arch: String,
     pub build_cc: Option<Compiler>,
     pub host_cc: Option<Compiler>,
-    pub seccomp: Option<Seccomp>,
     pub target_cc: Option<Compiler>,
     pub target_ld: Option<Linker>,
     pub target_objcopy: Option<Objcopy>,
@@ -564,7 +559,6 @@ pub fn detect(req: &Request, scratch: &Path) -> Result<Toolchains> {
         arch: req.arch.clone(),
         build_cc: None,
         host_cc: None,
-        seccomp: None,
         target_cc: None,
         target_ld: None,
         target_objcopy: None,
@@ -577,22 +571,6 @@ pub fn detect(req: &Request, scratch: &Path) -> Result<Toolchains> {
         tc.target_objcopy = find_objcopy(&cc, req, scratch, &mut tc);
     }
     tc.host_cc = find_compiler(Role::Host, req, scratch, &mut tc);
-    if let Some(cc) = &tc.host_cc {
-        let s = seccomp::probe(
-            cc,
-            &req.gnu_triple,
-            req.native(),
-            req.overrides.sysroot.as_deref(),
-            scratch,
-        );
-        if !s.works {
-            tc.problems.push(Problem {
-                role: Role::Host,
-                message: format!("libseccomp for {} not usable: {}", req.arch, s.error),
-            });
-        }
-        tc.seccomp = Some(s);
-    }
     tc.build_cc = if req.native() {
         tc.host_cc.clone()
     } else {
