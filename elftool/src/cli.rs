@@ -26,7 +26,8 @@ fn usage() -> String {
          Commands:\n  \
          gen-manifest MANIFEST.json OUTPUT.c\n      \
          Check the JSON application manifest and write C source that declares it\n      \
-         as a Solo5 manifest note; compile it and link it into the unikernel.\n  \
+         as a Solo5 manifest note; compile it and link it into the unikernel.\n      \
+         OUTPUT.c is written as OUTPUT.c.tmp, then renamed into place.\n  \
          query-manifest UNIKERNEL\n      \
          Print the application manifest embedded in UNIKERNEL, as JSON.\n  \
          query-abi UNIKERNEL\n      \
@@ -117,32 +118,53 @@ fn gen_manifest(source: &Path, output: &Path) -> Result<String> {
     Ok(String::new())
 }
 
-/// Write `contents` to a temporary file next to `path`, then rename it into
-/// place: readers see the old file or the complete new one, never a part.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let Some(name) = path.file_name() else {
-        bail!("not a file name");
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp_name = OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let written = (|| -> Result<()> {
-        let mut f = File::create(&tmp).context("cannot create a temporary file")?;
-        f.write_all(contents).context("cannot write")?;
-        f.sync_all().context("cannot write")?;
-        drop(f);
-        fs::rename(&tmp, path).context("cannot rename the temporary file into place")?;
-        Ok(())
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
+/// The temporary file `path` is written through: `<path>.tmp`, in the same
+/// directory (so the rename is atomic) and visible. The name is the same on
+/// every run, so one left by a killed run is overwritten by the next run
+/// for the same output rather than accumulating. Two runs writing the same
+/// output at once are not supported.
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".tmp");
+    PathBuf::from(s)
+}
+
+/// Removes the temporary file when dropped, unless it was renamed into
+/// place: no error path, nor a panic, leaves it behind.
+struct TempFile<'a> {
+    path: &'a Path,
+    renamed: bool,
+}
+
+impl Drop for TempFile<'_> {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = fs::remove_file(self.path);
+        }
     }
-    written
+}
+
+/// Write `contents` to `<path>.tmp`, then rename it into place: readers
+/// see the old file or the complete new one, never a part.
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+    if path.file_name().is_none() {
+        bail!("not a file name");
+    }
+    let tmp = tmp_path(path);
+    let mut guard = TempFile {
+        path: &tmp,
+        renamed: false,
+    };
+    let mut f = File::create(&tmp)
+        .with_context(|| format!("cannot create the temporary file {}", tmp.display()))?;
+    f.write_all(contents)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    drop(f);
+    fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} into place", tmp.display()))?;
+    guard.renamed = true;
+    Ok(())
 }
 
 fn load_elf(path: &Path) -> Result<Vec<u8>> {

@@ -230,6 +230,50 @@ fn failed_generation_keeps_the_old_output() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// Names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<_> = fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().into_string().expect("utf8"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_temporary_file_is_output_dot_tmp_and_a_leftover_is_reused() {
+    let dir = scratch("tmp");
+    fs::write(dir.join("m.json"), manifest(&[])).expect("write");
+    // What a run killed between writing and renaming leaves behind.
+    fs::write(dir.join("out.c.tmp"), "half a file").expect("write");
+    let o = run(&["gen-manifest", "m.json", "out.c"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(names(&dir), ["m.json", "out.c"]);
+    assert!(fs::read_to_string(dir.join("out.c"))
+        .expect("read")
+        .contains("MFT_ENTRIES"));
+
+    // The build engine passes its own temporary name as the output; ours
+    // is that name plus .tmp, and is gone once the command has succeeded.
+    let o = run(&["gen-manifest", "m.json", "step.c.tmp"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(names(&dir), ["m.json", "out.c", "step.c.tmp"]);
+
+    // A failed rename (a directory in the way) removes it too, and the
+    // error names it.
+    fs::create_dir(dir.join("busy.c")).expect("mkdir");
+    fs::write(dir.join("busy.c").join("x"), "").expect("write");
+    let o = run(&["gen-manifest", "m.json", "busy.c"], &dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot rename busy.c.tmp into place"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(names(&dir), ["busy.c", "m.json", "out.c", "step.c.tmp"]);
+    let _ = fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn missing_input_names_the_file() {
     let dir = scratch("missing");

@@ -1,6 +1,13 @@
 //! Detection results cached as human-readable TOML in the target's build
 //! directory. Re-detected when the request (flags, relevant environment
-//! variables) changes or any tool file's path, size or mtime does.
+//! variables) changes or any probed tool file's path, size or mtime does.
+//!
+//! Only complete results are cached: every role has its tools and there is
+//! no problem. A result with something missing is not reused, because what
+//! would fix it (a package installed, a header added, a tool put on PATH)
+//! need not touch any file the cache key stamps; it is probed again on the
+//! next run, which is cheap. A probe that could not run (see
+//! [`crate::exec`]) fails this run and leaves the cache as it was.
 
 use crate::detect::{self, Request, Toolchains};
 use anyhow::{Context, Result};
@@ -27,7 +34,7 @@ struct CacheFile {
     toolchains: Toolchains,
 }
 
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 5;
 
 fn stamp(path: &Path) -> Option<ToolStamp> {
     // Follow symlinks: /usr/bin/gcc -> gcc-12 changes when the target does.
@@ -56,17 +63,30 @@ pub enum Origin {
     Probed,
 }
 
-/// Returns cached toolchains when still valid, otherwise detects and
-/// writes the cache (atomically).
+/// Returns cached toolchains when still valid, otherwise detects, and
+/// writes the cache (atomically) when the result is complete. Probe files
+/// go to a `probe` directory next to the cache file, removed afterwards.
 pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, Origin)> {
     if let Some(tc) = load(req, cache_path) {
         return Ok((tc, Origin::Cached));
     }
     let dir = cache_path.parent().unwrap_or(Path::new("."));
     let scratch = dir.join("probe");
+    match std::fs::remove_dir_all(&scratch) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| {
+                format!("cannot empty the probe directory {}", scratch.display())
+            });
+        }
+        _ => {}
+    }
+    let detected = detect::detect(req, &scratch);
+    // Best effort: a leftover is emptied by the next detection.
     let _ = std::fs::remove_dir_all(&scratch);
-    let tc = detect::detect(req, &scratch)?;
-    let _ = std::fs::remove_dir_all(&scratch);
+    let tc = detected?;
+    if !tc.complete() {
+        return Ok((tc, Origin::Probed));
+    }
     let file = CacheFile {
         format: FORMAT,
         prober: prober(),
@@ -76,8 +96,8 @@ pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, O
     };
     let mut text = String::from(
         "# Toolchain detection results, written by `cargo xtask`.\n\
-         # Re-probed automatically when a tool or a relevant variable changes;\n\
-         # delete this file to force it.\n\n",
+         # Only complete results are kept. Re-probed automatically when a\n\
+         # tool or a relevant variable changes; delete this file to force it.\n\n",
     );
     text.push_str(&toml::to_string_pretty(&file).context("cannot serialise the toolchain cache")?);
     write_atomic(cache_path, text.as_bytes())?;
@@ -87,7 +107,11 @@ pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, O
 fn load(req: &Request, cache_path: &Path) -> Option<Toolchains> {
     let text = std::fs::read_to_string(cache_path).ok()?;
     let file: CacheFile = toml::from_str(&text).ok()?;
-    if file.format != FORMAT || file.prober != prober() || file.request != *req {
+    if file.format != FORMAT
+        || file.prober != prober()
+        || file.request != *req
+        || !file.toolchains.complete()
+    {
         return None;
     }
     for t in &file.tools {
@@ -107,7 +131,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp.{}", std::process::id()));
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+    let written = std::fs::write(&tmp, bytes)
+        .with_context(|| format!("cannot write {}", tmp.display()))
+        .and_then(|()| {
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

@@ -1,9 +1,9 @@
 //! Probing a C compiler by asking it: predefined macros, -dumpmachine,
 //! -dumpfullversion and trial compiles. Never by parsing its banner.
 
-use crate::exec;
+use crate::exec::{self, Answer};
 use crate::version::Version;
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -65,7 +65,7 @@ impl Compiler {
         format!("{} {}", self.family, self.version)
     }
 
-    fn run(&self, args: &[&str]) -> Result<String> {
+    fn run(&self, args: &[&str]) -> Result<Answer<String>> {
         let mut all: Vec<&str> = self.args.iter().map(String::as_str).collect();
         all.extend_from_slice(args);
         exec::stdout(&self.path, &all)
@@ -123,10 +123,16 @@ fn macro_u32(macros: &BTreeMap<String, String>, name: &str) -> Option<u32> {
     macros.get(name).and_then(|v| v.trim().parse().ok())
 }
 
-/// Asks the compiler at `path` (with identity `args`) what it is. Fails
-/// only when the compiler cannot be run or does not answer like a C
-/// compiler; verdicts such as "too old" are left to the caller.
-pub fn probe(path: &Path, args: &[String], source: &str, scratch: &Path) -> Result<Compiler> {
+/// Asks the compiler at `path` (with identity `args`) what it is. Its
+/// refusal when it does not answer like a GCC or clang compiler; verdicts
+/// such as "too old" are left to the caller. `Err` when it could not be
+/// asked (see [`exec`]).
+pub fn probe(
+    path: &Path,
+    args: &[String],
+    source: &str,
+    scratch: &Path,
+) -> Result<Answer<Compiler>> {
     let mut c = Compiler {
         path: path.to_path_buf(),
         args: args.to_vec(),
@@ -140,14 +146,23 @@ pub fn probe(path: &Path, args: &[String], source: &str, scratch: &Path) -> Resu
         freestanding_headers: false,
         ssp_guard_global: false,
     };
-    let macros = parse_macros(
-        &c.run(&["-dM", "-E", "-x", "c", "/dev/null"])
-            .context("the compiler did not list its predefined macros (-dM -E)")?,
-    );
+    let macros = match c.run(&["-dM", "-E", "-x", "c", "/dev/null"])? {
+        Ok(text) => parse_macros(&text),
+        Err(why) => {
+            return Ok(Err(format!(
+                "the compiler did not list its predefined macros (-dM -E): {why}"
+            )))
+        }
+    };
+    let number = |name: &str| macro_u32(&macros, name).ok_or(format!("{name} missing"));
     if macros.contains_key("__clang__") {
         c.family = Family::Clang;
+        let major = match number("__clang_major__") {
+            Ok(n) => n,
+            Err(why) => return Ok(Err(why)),
+        };
         c.version = Version::new(
-            macro_u32(&macros, "__clang_major__").context("__clang_major__ missing")?,
+            major,
             macro_u32(&macros, "__clang_minor__").unwrap_or(0),
             macro_u32(&macros, "__clang_patchlevel__").unwrap_or(0),
         );
@@ -156,36 +171,44 @@ pub fn probe(path: &Path, args: &[String], source: &str, scratch: &Path) -> Resu
         // -dumpfullversion gives all three numbers on GCC >= 7; the
         // macros are the fallback and agree on major.minor.
         let full = c
-            .run(&["-dumpfullversion", "-dumpversion"])
+            .run(&["-dumpfullversion", "-dumpversion"])?
             .ok()
             .and_then(|s| Version::parse(s.trim()));
         c.version = match full {
             Some(v) => v,
-            None => Version::new(
-                macro_u32(&macros, "__GNUC__").context("__GNUC__ missing")?,
-                macro_u32(&macros, "__GNUC_MINOR__").unwrap_or(0),
-                macro_u32(&macros, "__GNUC_PATCHLEVEL__").unwrap_or(0),
-            ),
+            None => match number("__GNUC__") {
+                Ok(major) => Version::new(
+                    major,
+                    macro_u32(&macros, "__GNUC_MINOR__").unwrap_or(0),
+                    macro_u32(&macros, "__GNUC_PATCHLEVEL__").unwrap_or(0),
+                ),
+                Err(why) => return Ok(Err(why)),
+            },
         };
     } else {
-        bail!("it defines neither __GNUC__ nor __clang__: not a GCC or clang compiler");
+        return Ok(Err(
+            "it defines neither __GNUC__ nor __clang__: not a GCC or clang compiler".into(),
+        ));
     }
-    c.machine = c
-        .run(&["-dumpmachine"])
-        .context("the compiler did not answer -dumpmachine")?
-        .trim()
-        .to_string();
+    c.machine = match c.run(&["-dumpmachine"])? {
+        Ok(text) => text.trim().to_string(),
+        Err(why) => {
+            return Ok(Err(format!(
+                "the compiler did not answer -dumpmachine: {why}"
+            )))
+        }
+    };
     c.arch = arch_of_macros(&macros);
     c.pie_default = macros.contains_key("__PIE__") || macros.contains_key("__pie__");
     let inc = c
-        .run(&["-print-file-name=include"])
+        .run(&["-print-file-name=include"])?
         .unwrap_or_default()
         .trim()
         .to_string();
     c.include_dir = PathBuf::from(inc);
-    c.freestanding_headers = c.include_dir.is_absolute() && probe_headers(&c, scratch).is_ok();
-    c.ssp_guard_global = probe_flag(&c, scratch, &["-mstack-protector-guard=global"]).is_ok();
-    Ok(c)
+    c.freestanding_headers = c.include_dir.is_absolute() && probe_headers(&c, scratch)?.is_ok();
+    c.ssp_guard_global = probe_flag(&c, scratch, &["-mstack-protector-guard=global"])?.is_ok();
+    Ok(Ok(c))
 }
 
 /// The headers a freestanding unikernel may use, from the compiler alone.
@@ -201,14 +224,14 @@ pub const FREESTANDING_HEADERS: &[&str] = &[
     "stdnoreturn.h",
 ];
 
-fn probe_headers(c: &Compiler, scratch: &Path) -> Result<()> {
+fn probe_headers(c: &Compiler, scratch: &Path) -> Result<Answer<()>> {
     let src = scratch.join("headers.c");
     let mut text: String = FREESTANDING_HEADERS
         .iter()
         .map(|h| format!("#include <{h}>\n"))
         .collect();
     text.push_str("int probe(void) { return (int)sizeof(size_t); }\n");
-    std::fs::write(&src, text).context("cannot write probe source")?;
+    exec::write_probe_file(&src, &text)?;
     let mut cmd = c.command();
     cmd.args(["-ffreestanding", "-nostdinc", "-isystem"])
         .arg(&c.include_dir)
@@ -217,15 +240,14 @@ fn probe_headers(c: &Compiler, scratch: &Path) -> Result<()> {
     exec::check(cmd)
 }
 
-/// Compiles an empty translation unit with extra flags; Ok when accepted
-/// without warnings about the flag.
-pub fn probe_flag(c: &Compiler, scratch: &Path, flags: &[&str]) -> Result<()> {
+/// Compiles a small translation unit with extra flags; `Ok(Ok(()))` when
+/// they are accepted without warnings.
+pub fn probe_flag(c: &Compiler, scratch: &Path, flags: &[&str]) -> Result<Answer<()>> {
     let src = scratch.join("flag.c");
-    std::fs::write(
+    exec::write_probe_file(
         &src,
         "int probe(int x) { char b[64]; b[x] = 1; return b[x + 1]; }\n",
-    )
-    .context("cannot write probe source")?;
+    )?;
     let obj = scratch.join("flag.o");
     let mut cmd = c.command();
     cmd.args(["-Werror", "-fstack-protector-strong", "-c"])
@@ -237,22 +259,21 @@ pub fn probe_flag(c: &Compiler, scratch: &Path, flags: &[&str]) -> Result<()> {
 }
 
 /// Compiles a tiny object for the linker and objcopy probes.
-pub fn compile_probe_object(c: &Compiler, scratch: &Path, name: &str) -> Result<PathBuf> {
+pub fn compile_probe_object(c: &Compiler, scratch: &Path, name: &str) -> Result<Answer<PathBuf>> {
     let src = scratch.join(format!("{name}.c"));
-    std::fs::write(
+    exec::write_probe_file(
         &src,
         "int probe_data = 1;\nint probe_func(void) { return probe_data; }\n",
-    )
-    .context("cannot write probe source")?;
+    )?;
     let obj = scratch.join(format!("{name}.o"));
     let mut cmd = c.command();
     cmd.args(["-ffreestanding", "-fno-pie", "-c"])
         .arg(&src)
         .arg("-o")
         .arg(&obj);
-    exec::check(cmd)
-        .with_context(|| format!("{} cannot compile a trivial file", c.path.display()))?;
-    Ok(obj)
+    Ok(exec::check(cmd)?
+        .map(|()| obj)
+        .map_err(|why| format!("{} cannot compile a trivial file: {why}", c.path.display())))
 }
 
 #[cfg(test)]

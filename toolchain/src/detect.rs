@@ -6,12 +6,17 @@
 //! Sources, first match wins: command-line flags; HOST_CC, TARGET_CC,
 //! TARGET_LD, TARGET_OBJCOPY; CROSS_COMPILE; CC; then a search of PATH.
 //! A tool named explicitly (flag, HOST_CC/TARGET_*, CROSS_COMPILE) that is
-//! missing or wrong is an error, never silently replaced by a search hit.
+//! missing or wrong is a problem, never silently replaced by a search hit.
+//!
+//! A tool's answers (it is too old, it refused a flag) are recorded as
+//! problems and rejections; a probe that could not be run at all (its files
+//! could not be written, a tool was killed by a signal) makes `detect` fail,
+//! so that nothing is concluded from it.
 
 use crate::binutils::{self, Linker, Objcopy};
 use crate::compiler::{self, arch_of_triple, Compiler, Family};
-use crate::seccomp::{self, Seccomp};
-use anyhow::{anyhow, Result};
+use crate::exec::Answer;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,8 +32,6 @@ pub const ENV_VARS: &[&str] = &[
     "CROSS_COMPILE",
     "CC",
     "PATH",
-    "PKG_CONFIG_LIBDIR",
-    "PKG_CONFIG_SYSROOT_DIR",
 ];
 
 pub fn env_snapshot() -> BTreeMap<String, String> {
@@ -65,7 +68,6 @@ pub struct Overrides {
     pub target_cc: Option<String>,
     pub target_ld: Option<String>,
     pub target_objcopy: Option<String>,
-    pub sysroot: Option<PathBuf>,
 }
 
 /// What detection is asked to do; also the cache key (with tool stats).
@@ -99,6 +101,8 @@ pub struct Problem {
 pub struct Rejected {
     pub role: Role,
     pub tool: String,
+    /// The file that was probed, when the name resolved to one.
+    pub path: Option<PathBuf>,
     pub reason: String,
 }
 
@@ -107,7 +111,6 @@ pub struct Toolchains {
     pub arch: String,
     pub build_cc: Option<Compiler>,
     pub host_cc: Option<Compiler>,
-    pub seccomp: Option<Seccomp>,
     pub target_cc: Option<Compiler>,
     pub target_ld: Option<Linker>,
     pub target_objcopy: Option<Objcopy>,
@@ -120,7 +123,19 @@ impl Toolchains {
         self.problems.iter().filter(move |p| p.role == role)
     }
 
-    /// Every tool file detection relied on, for the cache's staleness check.
+    /// Every role has its tools and nothing stands in the way: the only
+    /// kind of result worth caching.
+    pub fn complete(&self) -> bool {
+        self.problems.is_empty()
+            && self.build_cc.is_some()
+            && self.host_cc.is_some()
+            && self.target_cc.is_some()
+            && self.target_ld.is_some()
+            && self.target_objcopy.is_some()
+    }
+
+    /// Every tool file detection probed, chosen or passed over, for the
+    /// cache's staleness check.
     pub fn tool_paths(&self) -> Vec<PathBuf> {
         let mut v = Vec::new();
         for c in [&self.build_cc, &self.host_cc, &self.target_cc]
@@ -135,6 +150,7 @@ impl Toolchains {
         if let Some(o) = &self.target_objcopy {
             v.push(o.path.clone());
         }
+        v.extend(self.rejected.iter().filter_map(|r| r.path.clone()));
         v.sort();
         v.dedup();
         v
@@ -339,7 +355,7 @@ fn find_compiler(
     req: &Request,
     scratch: &Path,
     tc: &mut Toolchains,
-) -> Option<Compiler> {
+) -> Result<Option<Compiler>> {
     let candidates = compiler_candidates(role, req);
     for cand in candidates {
         let Some(path) = resolve(&cand.program, &req.env) else {
@@ -353,70 +369,57 @@ fn find_compiler(
                         cand.program
                     ),
                 });
-                return None;
+                return Ok(None);
             }
             continue;
         };
-        match compiler::probe(&path, &cand.args, &cand.source, scratch) {
+        let why = match compiler::probe(&path, &cand.args, &cand.source, scratch)? {
             Ok(c) => match verdict(&c, role, req) {
-                None => return Some(c),
-                Some(why) => {
-                    if cand.explicit {
-                        tc.problems.push(Problem {
-                            role,
-                            message: format!("{} = {}: {}", cand.source, cand.shown(), why),
-                        });
-                        return None;
-                    }
-                    tc.rejected.push(Rejected {
-                        role,
-                        tool: cand.shown(),
-                        reason: why,
-                    });
-                }
+                None => return Ok(Some(c)),
+                Some(why) => why,
             },
-            Err(e) => {
-                if cand.explicit {
-                    tc.problems.push(Problem {
-                        role,
-                        message: format!("{} = {}: {:#}", cand.source, cand.shown(), e),
-                    });
-                    return None;
-                }
-                tc.rejected.push(Rejected {
-                    role,
-                    tool: cand.shown(),
-                    reason: format!("{e:#}"),
-                });
-            }
+            Err(why) => why,
+        };
+        if cand.explicit {
+            tc.problems.push(Problem {
+                role,
+                message: format!("{} = {}: {}", cand.source, cand.shown(), why),
+            });
+            return Ok(None);
         }
+        tc.rejected.push(Rejected {
+            role,
+            tool: cand.shown(),
+            path: Some(path),
+            reason: why,
+        });
     }
     tc.problems.push(Problem {
         role,
         message: format!("no usable {} compiler for {} found", role, req.arch),
     });
-    None
+    Ok(None)
 }
 
 /// Programs that might be the target linker, best first.
-fn linker_candidates(cc: &Compiler, req: &Request) -> Vec<(String, String, bool)> {
+fn linker_candidates(cc: &Compiler, req: &Request) -> Result<Vec<(String, String, bool)>> {
     let o = &req.overrides;
     if let Some(ld) = &o.target_ld {
-        return vec![(ld.clone(), "--target-ld".into(), true)];
+        return Ok(vec![(ld.clone(), "--target-ld".into(), true)]);
     }
     if let Some(ld) = req.env.get("TARGET_LD").filter(|s| !s.is_empty()) {
-        return vec![(ld.clone(), "TARGET_LD".into(), true)];
+        return Ok(vec![(ld.clone(), "TARGET_LD".into(), true)]);
     }
     if !req.native() {
         if let Some(prefix) = req.env.get("CROSS_COMPILE").filter(|s| !s.is_empty()) {
-            return vec![(format!("{prefix}ld"), "CROSS_COMPILE".into(), true)];
+            return Ok(vec![(format!("{prefix}ld"), "CROSS_COMPILE".into(), true)]);
         }
     }
     let mut v = Vec::new();
     let derived = |p: String| (p, "derived from the compiler".to_string(), false);
     match cc.family {
         Family::Gcc => {
-            if let Ok(p) = crate::exec::stdout(&cc.path, &["-print-prog-name=ld"]) {
+            if let Ok(p) = crate::exec::stdout(&cc.path, &["-print-prog-name=ld"])? {
                 let p = p.trim().to_string();
                 // GCC answers with a path full of "../"; show the real one.
                 let p = std::fs::canonicalize(&p)
@@ -440,7 +443,7 @@ fn linker_candidates(cc: &Compiler, req: &Request) -> Vec<(String, String, bool)
     if cc.family == Family::Gcc {
         v.push(derived("ld.lld".into()));
     }
-    v
+    Ok(v)
 }
 
 fn objcopy_candidates(cc: &Compiler, req: &Request) -> Vec<(String, String, bool)> {
@@ -472,32 +475,35 @@ fn objcopy_candidates(cc: &Compiler, req: &Request) -> Vec<(String, String, bool
 
 /// Tries binutils-like candidates in order: the first that probes well
 /// wins; an explicit one that fails is a problem, others are passed over.
-/// `probe` returns the tool, or why it cannot serve.
+/// `probe` returns the tool or why it cannot serve, and fails when it could
+/// not ask (which ends detection).
 fn find_binutil<T>(
     candidates: Vec<(String, String, bool)>,
     req: &Request,
     tc: &mut Toolchains,
-    probe: impl Fn(&Path, &str) -> std::result::Result<T, String>,
+    probe: impl Fn(&Path, &str) -> Result<Answer<T>>,
     none_found: String,
-) -> Option<T> {
+) -> Result<Option<T>> {
     for (prog, source, explicit) in candidates {
-        let result = match resolve(&prog, &req.env) {
-            Some(path) => probe(&path, &source),
+        let path = resolve(&prog, &req.env);
+        let result = match &path {
+            Some(path) => probe(path, &source)?,
             None if explicit => Err("not found".to_string()),
             None => continue,
         };
         match result {
-            Ok(tool) => return Some(tool),
+            Ok(tool) => return Ok(Some(tool)),
             Err(why) if explicit => {
                 tc.problems.push(Problem {
                     role: Role::Target,
                     message: format!("{source} = {prog}: {why}"),
                 });
-                return None;
+                return Ok(None);
             }
             Err(why) => tc.rejected.push(Rejected {
                 role: Role::Target,
                 tool: prog,
+                path,
                 reason: why,
             }),
         }
@@ -506,7 +512,7 @@ fn find_binutil<T>(
         role: Role::Target,
         message: none_found,
     });
-    None
+    Ok(None)
 }
 
 fn find_linker(
@@ -514,22 +520,27 @@ fn find_linker(
     req: &Request,
     scratch: &Path,
     tc: &mut Toolchains,
-) -> Option<Linker> {
-    let probe = |path: &Path, source: &str| match binutils::probe_linker(path, source, cc, scratch)
-    {
-        Ok(l) if l.relocatable_ok => Ok(l),
-        Ok(_) => Err(format!(
-            "{} cannot link {} objects (ld -r failed)",
-            path.display(),
-            req.arch
-        )),
-        Err(e) => Err(format!("{e:#}")),
+) -> Result<Option<Linker>> {
+    let probe = |path: &Path, source: &str| -> Result<Answer<Linker>> {
+        Ok(
+            binutils::probe_linker(path, source, cc, scratch)?.and_then(|l| {
+                if l.relocatable_ok {
+                    Ok(l)
+                } else {
+                    Err(format!(
+                        "{} cannot link {} objects (ld -r failed)",
+                        path.display(),
+                        req.arch
+                    ))
+                }
+            }),
+        )
     };
     let none = format!(
         "no linker that understands {} objects found (set TARGET_LD)",
         req.arch
     );
-    find_binutil(linker_candidates(cc, req), req, tc, probe, none)
+    find_binutil(linker_candidates(cc, req)?, req, tc, probe, none)
 }
 
 fn find_objcopy(
@@ -537,15 +548,21 @@ fn find_objcopy(
     req: &Request,
     scratch: &Path,
     tc: &mut Toolchains,
-) -> Option<Objcopy> {
-    let probe = |path: &Path, source: &str| match binutils::probe_objcopy(path, source, cc, scratch)
-    {
-        Ok(o) if o.works => Ok(o),
-        _ => Err(format!(
-            "{} cannot process {} objects with -w -G",
-            path.display(),
-            req.arch
-        )),
+) -> Result<Option<Objcopy>> {
+    let probe = |path: &Path, source: &str| -> Result<Answer<Objcopy>> {
+        Ok(
+            binutils::probe_objcopy(path, source, cc, scratch)?.and_then(|o| {
+                if o.works {
+                    Ok(o)
+                } else {
+                    Err(format!(
+                        "{} cannot process {} objects with -w -G",
+                        path.display(),
+                        req.arch
+                    ))
+                }
+            }),
+        )
     };
     let none = format!(
         "no objcopy that understands {} objects found (set TARGET_OBJCOPY)",
@@ -556,48 +573,32 @@ fn find_objcopy(
 
 /// Detects all three roles for one arch. `scratch` is an empty directory
 /// for probe files. Problems are collected, not returned as errors, so
-/// `doctor` can show everything at once.
+/// `doctor` can show everything at once; `Err` only when a probe could not
+/// be run (see [`crate::exec`]).
 pub fn detect(req: &Request, scratch: &Path) -> Result<Toolchains> {
     std::fs::create_dir_all(scratch)
-        .map_err(|e| anyhow!("cannot create {}: {e}", scratch.display()))?;
+        .with_context(|| format!("cannot create the probe directory {}", scratch.display()))?;
     let mut tc = Toolchains {
         arch: req.arch.clone(),
         build_cc: None,
         host_cc: None,
-        seccomp: None,
         target_cc: None,
         target_ld: None,
         target_objcopy: None,
         problems: Vec::new(),
         rejected: Vec::new(),
     };
-    tc.target_cc = find_compiler(Role::Target, req, scratch, &mut tc);
+    tc.target_cc = find_compiler(Role::Target, req, scratch, &mut tc)?;
     if let Some(cc) = tc.target_cc.clone() {
-        tc.target_ld = find_linker(&cc, req, scratch, &mut tc);
-        tc.target_objcopy = find_objcopy(&cc, req, scratch, &mut tc);
+        tc.target_ld = find_linker(&cc, req, scratch, &mut tc)?;
+        tc.target_objcopy = find_objcopy(&cc, req, scratch, &mut tc)?;
     }
-    tc.host_cc = find_compiler(Role::Host, req, scratch, &mut tc);
-    if let Some(cc) = &tc.host_cc {
-        let s = seccomp::probe(
-            cc,
-            &req.gnu_triple,
-            req.native(),
-            req.overrides.sysroot.as_deref(),
-            scratch,
-        );
-        if !s.works {
-            tc.problems.push(Problem {
-                role: Role::Host,
-                message: format!("libseccomp for {} not usable: {}", req.arch, s.error),
-            });
-        }
-        tc.seccomp = Some(s);
-    }
+    tc.host_cc = find_compiler(Role::Host, req, scratch, &mut tc)?;
     tc.build_cc = if req.native() {
         tc.host_cc.clone()
     } else {
         let mut scratch_tc = tc.clone();
-        let found = find_compiler(Role::Build, req, scratch, &mut scratch_tc);
+        let found = find_compiler(Role::Build, req, scratch, &mut scratch_tc)?;
         // A missing native C compiler matters only for the build role, and
         // nothing in the default build needs it yet: keep it as a note.
         tc.rejected

@@ -1,14 +1,33 @@
 //! Running tools with a scrubbed environment, so that ambient CFLAGS,
 //! GCC_EXEC_PREFIX, locale and the like never change what a probe sees.
+//!
+//! Probing separates two kinds of "no". A tool that runs to the end and
+//! exits non-zero has answered: that refusal is a fact about the tool (with
+//! its first line of diagnostics as the reason) and may be recorded. Failing
+//! to ask at all — the tool cannot be started for a reason that is not the
+//! tool's (out of memory, too many processes), it is killed by a signal, or
+//! its probe files cannot be written — is an error of this run, never a
+//! fact about the tool. Functions here return `Result<Answer<T>>`: the outer
+//! `Err` is the second kind, the inner `Err` the first.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::ffi::OsStr;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// Environment variables passed through to every tool we run. Everything
 /// else is dropped.
 const KEPT_ENV: &[&str] = &["PATH", "HOME", "TMPDIR", "SOURCE_DATE_EPOCH"];
+
+/// A tool's answer: `Ok` with what it produced, or `Err` with why it
+/// refused (it ran and exited non-zero, or it is not a program at all).
+pub type Answer<T> = std::result::Result<T, String>;
+
+/// ENOEXEC ("Exec format error"), the same number on Linux and the BSDs;
+/// std has no stable `ErrorKind` for it.
+const ENOEXEC: i32 = 8;
 
 /// A `Command` with the scrubbed environment and the C locale.
 pub fn scrubbed(program: impl AsRef<OsStr>) -> Command {
@@ -24,43 +43,111 @@ pub fn scrubbed(program: impl AsRef<OsStr>) -> Command {
     cmd
 }
 
-/// Runs a tool and returns its output whether or not it succeeded; fails
-/// only when the tool cannot be started at all.
-pub fn output(program: &Path, args: &[&str]) -> Result<Output> {
-    scrubbed(program)
-        .args(args)
-        .output()
-        .with_context(|| format!("cannot run {} {}", program.display(), args.join(" ")))
+/// Whether a failure to start a program is the program's fault (missing,
+/// not executable, not an executable format): an answer about that file.
+/// Anything else (ENOMEM, EAGAIN, ETXTBSY, ...) says nothing about it.
+fn program_at_fault(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied
+    ) || e.raw_os_error() == Some(ENOEXEC)
 }
 
-/// Runs a tool and returns its stdout, failing with its stderr when it
-/// exits non-zero.
-pub fn stdout(program: &Path, args: &[&str]) -> Result<String> {
-    let out = output(program, args)?;
-    if !out.status.success() {
-        bail!(
-            "{} {} failed ({}): {}",
-            program.display(),
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+/// Runs `cmd` to the end and returns its output whatever its exit status.
+/// Errors when it could not be started for a reason that is not its own,
+/// or when a signal killed it.
+fn run(mut cmd: Command, shown: &str) -> Result<Answer<Output>> {
+    let out = match cmd.output() {
+        Ok(out) => out,
+        Err(e) if program_at_fault(&e) => return Ok(Err(format!("cannot run {shown}: {e}"))),
+        Err(e) => return Err(e).with_context(|| format!("cannot run {shown}")),
+    };
+    if let Some(signal) = out.status.signal() {
+        anyhow::bail!("{shown} was killed by signal {signal}");
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(Ok(out))
 }
 
-/// Runs a prepared command; Ok(()) when it exits 0, otherwise an error
-/// carrying its stderr (probes report this as the reason).
-pub fn check(mut cmd: Command) -> Result<()> {
-    let shown = format!("{:?}", cmd);
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {shown}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        bail!("{} ({})", first.trim(), out.status)
+fn shown(program: &Path, args: &[&str]) -> String {
+    std::iter::once(program.display().to_string())
+        .chain(args.iter().map(|a| a.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first non-empty line of a tool's stderr and its exit status, as the
+/// reason for a refusal.
+fn refusal(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    format!("{} ({})", first.trim(), out.status)
+}
+
+/// Runs a tool and returns its output whether or not it exited 0.
+pub fn output(program: &Path, args: &[&str]) -> Result<Answer<Output>> {
+    let mut cmd = scrubbed(program);
+    cmd.args(args);
+    run(cmd, &shown(program, args))
+}
+
+/// Runs a tool and returns its stdout; its refusal when it exits non-zero.
+pub fn stdout(program: &Path, args: &[&str]) -> Result<Answer<String>> {
+    let shown = shown(program, args);
+    let mut cmd = scrubbed(program);
+    cmd.args(args);
+    Ok(run(cmd, &shown)?.and_then(|out| {
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(format!("{shown} failed: {}", refusal(&out)))
+        }
+    }))
+}
+
+/// Runs a prepared command; `Ok(Ok(()))` when it exits 0, its refusal when
+/// it exits non-zero.
+pub fn check(cmd: Command) -> Result<Answer<()>> {
+    let shown = format!("{cmd:?}");
+    Ok(run(cmd, &shown)?.and_then(|out| {
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(refusal(&out))
+        }
+    }))
+}
+
+/// Writes a probe's input file. Failing is never the tool's fault.
+pub fn write_probe_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text)
+        .with_context(|| format!("cannot write probe file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_an_answer_and_a_signal_is_an_error() {
+        let sh = Path::new("/bin/sh");
+        let no = stdout(sh, &["-c", "echo nope >&2; exit 3"]).unwrap();
+        assert!(no.unwrap_err().contains("nope"));
+        let killed = stdout(sh, &["-c", "kill -9 $$"]).unwrap_err();
+        assert!(
+            format!("{killed:#}").contains("killed by signal 9"),
+            "{killed:#}"
+        );
+        let missing = output(Path::new("/nonexistent/cc"), &[]).unwrap();
+        assert!(missing.unwrap_err().contains("cannot run /nonexistent/cc"));
+    }
+
+    #[test]
+    fn an_unwritable_probe_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_probe_file(dir.path(), "int x;\n").unwrap_err();
+        assert!(
+            format!("{err:#}").starts_with("cannot write probe file "),
+            "{err:#}"
+        );
     }
 }

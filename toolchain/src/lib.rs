@@ -6,7 +6,6 @@ pub mod cache;
 pub mod compiler;
 pub mod detect;
 pub mod exec;
-pub mod seccomp;
 pub mod version;
 
 pub use compiler::{Compiler, Family};

@@ -1,10 +1,11 @@
 //! Detection driven by fake compilers: small shell scripts that answer the
 //! questions GCC and clang are asked, as a given version would, and record
-//! their argv.
+//! their argv. Fake ld and objcopy complete a toolchain for the cache tests.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use toolchain::cache::{self, Origin};
 use toolchain::{detect, Family, Overrides, Request, Role, Version};
 
 struct Fake<'a> {
@@ -17,6 +18,18 @@ struct Fake<'a> {
 
 /// Writes the fake compiler into `dir` and returns its path.
 fn write_fake(dir: &Path, f: &Fake) -> PathBuf {
+    write_fake_with(dir, f, "")
+}
+
+/// Writes an executable shell script.
+fn write_script(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Like `write_fake`, with `hook` (shell lines) run before the fake
+/// answers, to make it refuse or misbehave depending on marker files.
+fn write_fake_with(dir: &Path, f: &Fake, hook: &str) -> PathBuf {
     let (a, b, c) = f.version;
     let family_macros = if f.clang {
         format!("#define __clang__ 1\n#define __clang_major__ {a}\n#define __clang_minor__ {b}\n#define __clang_patchlevel__ {c}\n#define __GNUC__ 4\n")
@@ -31,6 +44,7 @@ fn write_fake(dir: &Path, f: &Fake) -> PathBuf {
     let script = format!(
         r#"#!/bin/sh
 echo "$@" >> "$0.argv"
+{hook}
 case "$*" in
   *-dM*) printf '{macros}{arch}#define __PIE__ 2\n' ;;
   *-dumpfullversion*) echo {dumpversion} ;;
@@ -53,9 +67,37 @@ exit 0
         inc = inc.display(),
     );
     let path = dir.join(f.name);
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_script(&path, &script);
     path
+}
+
+/// Writes a fake GNU ld and objcopy into `dir`; returns their paths.
+fn write_binutils(dir: &Path) -> (PathBuf, PathBuf) {
+    let ld = dir.join("ld");
+    write_script(
+        &ld,
+        r#"#!/bin/sh
+case "$1" in
+  --version) echo "GNU ld (GNU Binutils for Debian) 2.40" ;;
+  *)
+    out=""; prev=""
+    for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
+    : > "$out"
+    ;;
+esac
+"#,
+    );
+    let objcopy = dir.join("objcopy");
+    write_script(
+        &objcopy,
+        r#"#!/bin/sh
+case "$1" in
+  --version) echo "GNU objcopy (GNU Binutils for Debian) 2.40" ;;
+  *) for a in "$@"; do last="$a"; done; : > "$last" ;;
+esac
+"#,
+    );
+    (ld, objcopy)
 }
 
 const X86: &str = "#define __x86_64__ 1\n";
@@ -256,4 +298,164 @@ fn cc_for_another_arch_does_not_stop_a_cross_search() {
         .rejected
         .iter()
         .any(|r| r.tool.ends_with("/gcc") && r.reason.contains("x86_64")));
+}
+
+/// A native x86_64 request whose every tool is named: `cc` for host and
+/// target, and the fake binutils.
+fn complete_request(dir: &Path, cc: &Path) -> Request {
+    let (ld, objcopy) = write_binutils(dir);
+    let mut env = BTreeMap::new();
+    env.insert("PATH".to_string(), dir.display().to_string());
+    for (var, tool) in [
+        ("TARGET_CC", cc),
+        ("HOST_CC", cc),
+        ("TARGET_LD", ld.as_path()),
+        ("TARGET_OBJCOPY", objcopy.as_path()),
+    ] {
+        env.insert(var.to_string(), tool.display().to_string());
+    }
+    request("x86_64", "x86_64-linux-gnu", env)
+}
+
+/// Makes the fake's `-fsyntax-only` run (the freestanding headers probe)
+/// fail unless `<fake>.headers` exists, as a compiler whose headers are
+/// not installed would.
+const HEADERS_UNLESS_MARKED: &str = r#"case "$*" in
+  *-fsyntax-only*) [ -e "$0.headers" ] || { echo "fatal error: stddef.h: No such file or directory" >&2; exit 1; } ;;
+esac"#;
+
+/// Makes the fake kill itself with SIGKILL during the headers probe while
+/// `<fake>.kill` exists, as the OOM killer might.
+const KILLED_WHEN_MARKED: &str = r#"case "$*" in
+  *-fsyntax-only*) [ -e "$0.kill" ] && kill -9 $$ ;;
+esac"#;
+
+#[test]
+fn a_complete_result_is_cached_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = write_fake(dir.path(), &gcc("gcc-12", 12));
+    let req = complete_request(dir.path(), &cc);
+    let cache_path = dir.path().join("out/toolchain.toml");
+    let (tc, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert!(tc.complete(), "{:?}", tc.problems);
+    assert_eq!(origin, Origin::Probed);
+    assert!(cache_path.exists());
+    assert!(!dir.path().join("out/probe").exists(), "probe files left");
+    let (again, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Cached);
+    assert_eq!(again, tc);
+}
+
+#[test]
+fn a_missing_ability_gained_later_is_seen_without_deleting_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = write_fake_with(dir.path(), &gcc("gcc-12", 12), HEADERS_UNLESS_MARKED);
+    let req = complete_request(dir.path(), &cc);
+    let cache_path = dir.path().join("out/toolchain.toml");
+
+    let (tc, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Probed);
+    assert!(!tc.complete());
+    let problems: Vec<_> = tc.problems_for(Role::Target).map(|p| &p.message).collect();
+    assert!(
+        problems
+            .iter()
+            .any(|m| m.contains("freestanding headers (stddef.h, stdint.h, ...) are missing")),
+        "{problems:?}"
+    );
+    assert!(!cache_path.exists(), "an incomplete result was cached");
+
+    // The headers appear; the compiler file itself is unchanged, so no
+    // stamp in a cache key could have noticed.
+    std::fs::write(dir.path().join("gcc-12.headers"), "").unwrap();
+    let (tc, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Probed);
+    assert!(tc.complete(), "{:?}", tc.problems);
+    assert!(tc.target_cc.as_ref().unwrap().freestanding_headers);
+    let (_, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Cached);
+}
+
+#[test]
+fn a_probe_killed_by_a_signal_is_an_error_and_is_not_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = write_fake_with(dir.path(), &gcc("gcc-12", 12), KILLED_WHEN_MARKED);
+    let req = complete_request(dir.path(), &cc);
+    let cache_path = dir.path().join("out/toolchain.toml");
+    let (good, _) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert!(good.complete(), "{:?}", good.problems);
+    let cached = std::fs::read_to_string(&cache_path).unwrap();
+
+    // The compiler changes (a different size, so its stamp does), and its
+    // next probe is killed: this run fails, naming the tool and the signal.
+    let mut script = std::fs::read_to_string(&cc).unwrap();
+    script.push_str("# upgraded\n");
+    std::fs::write(&cc, script).unwrap();
+    let marker = dir.path().join("gcc-12.kill");
+    std::fs::write(&marker, "").unwrap();
+    let err = cache::load_or_detect(&req, &cache_path).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("killed by signal 9"), "{msg}");
+    assert!(msg.contains(&cc.display().to_string()), "{msg}");
+    assert_eq!(
+        std::fs::read_to_string(&cache_path).unwrap(),
+        cached,
+        "a failed probe touched the cache"
+    );
+
+    // Healthy again: detection succeeds, and is cached.
+    std::fs::remove_file(&marker).unwrap();
+    let (tc, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Probed);
+    assert!(tc.complete(), "{:?}", tc.problems);
+    assert!(tc.target_cc.as_ref().unwrap().freestanding_headers);
+    let (_, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Cached);
+}
+
+#[test]
+fn an_unusable_probe_directory_is_an_error_and_is_not_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = write_fake(dir.path(), &gcc("gcc-12", 12));
+    let req = complete_request(dir.path(), &cc);
+    let out = dir.path().join("out");
+    let cache_path = out.join("toolchain.toml");
+
+    // A file where the probe directory goes (a permission bit would not
+    // stop root, who may run these tests).
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("probe"), "").unwrap();
+    let err = cache::load_or_detect(&req, &cache_path).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("probe directory"), "{msg}");
+    assert!(
+        msg.contains(&out.join("probe").display().to_string()),
+        "{msg}"
+    );
+    assert!(!cache_path.exists());
+
+    std::fs::remove_file(out.join("probe")).unwrap();
+    let (tc, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Probed);
+    assert!(tc.complete(), "{:?}", tc.problems);
+    assert!(cache_path.exists());
+}
+
+#[test]
+fn an_unwritable_probe_file_is_an_error_not_a_missing_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = write_fake(dir.path(), &gcc("gcc-12", 12));
+    let req = complete_request(dir.path(), &cc);
+    // A directory where the headers probe writes its source.
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(scratch.join("headers.c")).unwrap();
+    let err = detect::detect(&req, &scratch).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains(&format!(
+            "cannot write probe file {}",
+            scratch.join("headers.c").display()
+        )),
+        "{msg}"
+    );
 }

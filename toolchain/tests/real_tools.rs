@@ -133,31 +133,3 @@ fn ppc64le_cross_gcc() {
         toolchain::Family::Gcc,
     );
 }
-
-#[test]
-fn native_seccomp_is_found() {
-    if !available("cc") {
-        return;
-    }
-    let req = Request {
-        arch: "x86_64".into(),
-        gnu_triple: "x86_64-linux-gnu".into(),
-        build_arch: "x86_64".into(),
-        min_gcc: 9,
-        min_clang: 12,
-        overrides: Overrides::default(),
-        env: env_with("HOST_CC", "cc"),
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let tc = detect::detect(&req, dir.path()).unwrap();
-    let s = tc.seccomp.expect("probed");
-    if !s.works && std::env::var("CI").as_deref() != Ok("true") {
-        println!(
-            "SKIP seccomp: libseccomp-dev not installed here ({})",
-            s.error
-        );
-        return;
-    }
-    assert!(s.works, "{}", s.error);
-    assert!(s.libs.iter().any(|l| l == "-lseccomp"));
-}
