@@ -105,9 +105,6 @@ pub fn build(flags: &Flags) -> Result<(Config, plan::Plan)> {
     let elftool = build_elftool(&root)?;
     write_version_headers(&root, &cfg)?;
     let plan = plan::plan(&cfg, &tests, &elftool)?;
-    for s in &plan.skipped {
-        println!("skipped: {s}");
-    }
     let jobs = flags.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -126,24 +123,119 @@ pub fn build(flags: &Flags) -> Result<(Config, plan::Plan)> {
     } else {
         println!("ran {} of {} steps", summary.ran, summary.total);
     }
-    for arch in &cfg.arches {
-        let built: Vec<String> = plan
-            .products
-            .iter()
-            .filter(|p| p.arch == arch.arch)
-            .map(|p| format!("{} {}", p.kind, p.name))
-            .collect();
-        println!(
-            "{}: {}",
-            arch.arch,
-            if built.is_empty() {
-                "nothing built".to_string()
-            } else {
-                built.join(", ")
-            }
+    remove_stale(&root, &plan);
+    let v = verdict(&cfg, &plan, &flags.tools);
+    for line in &v.lines {
+        println!("{line}");
+    }
+    if !v.failures.is_empty() {
+        bail!(
+            "the build could not do what was asked:\n  {}\n(`cargo xtask doctor` shows what to install)",
+            v.failures.join("\n  ")
         );
     }
     Ok((cfg, plan))
+}
+
+/// Outputs of parts this plan skipped, left by an earlier build, would
+/// look current: they go.
+fn remove_stale(root: &Path, plan: &plan::Plan) {
+    for s in &plan.skipped {
+        let layout = Layout::new(&s.arch);
+        let stale = match s.kind {
+            plan::ProductKind::Tender => vec![layout.bin.join(&s.part)],
+            plan::ProductKind::Binding => {
+                vec![
+                    layout.binding_object(&s.part),
+                    layout.binding_script(&s.part),
+                ]
+            }
+            plan::ProductKind::Unikernel => vec![],
+        };
+        for p in stale {
+            if std::fs::remove_file(root.join(&p)).is_ok() {
+                println!(
+                    "removed {} (from an earlier build; not built now)",
+                    p.display()
+                );
+            }
+        }
+    }
+}
+
+/// What a build of this plan produces and lacks, one line per arch and per
+/// missing part with its fix; and whether that fulfils the request. `build`
+/// and `doctor` print the same verdict.
+pub struct Verdict {
+    pub lines: Vec<String>,
+    /// Why the request is not fulfilled; empty when it is.
+    pub failures: Vec<String>,
+}
+
+pub fn verdict(cfg: &Config, plan: &plan::Plan, tools: &ToolFlags) -> Verdict {
+    let mut v = Verdict {
+        lines: Vec::new(),
+        failures: Vec::new(),
+    };
+    for a in &cfg.arches {
+        let built: Vec<String> = plan
+            .products
+            .iter()
+            .filter(|p| p.arch == a.arch && p.kind != plan::ProductKind::Unikernel)
+            .map(|p| format!("{} {}", p.kind, p.name))
+            .collect();
+        let tests = plan
+            .products
+            .iter()
+            .filter(|p| p.arch == a.arch && p.kind == plan::ProductKind::Unikernel)
+            .count();
+        if built.is_empty() {
+            v.lines.push(format!("{}: nothing built", a.arch));
+            v.failures
+                .push(format!("nothing could be built for {}", a.arch));
+        } else {
+            v.lines.push(format!(
+                "{}: {} and {tests} test unikernels",
+                a.arch,
+                built.join(", ")
+            ));
+        }
+        for s in plan.skipped.iter().filter(|s| s.arch == a.arch) {
+            v.lines
+                .push(format!("  not built: {} {}: {}", s.kind, s.part, s.reason));
+        }
+        for p in &a.tools.problems {
+            let named = explicit(tools, p.role);
+            v.lines
+                .push(format!("  {} toolchain: {}", p.role, p.message));
+            if let Some(what) = named {
+                v.failures
+                    .push(format!("{what} for {} is unusable: {}", a.arch, p.message));
+            }
+        }
+    }
+    v
+}
+
+/// The flag or variable that named the tool for `role` explicitly, if any:
+/// such a tool that does not work fails the command.
+fn explicit(tools: &ToolFlags, role: toolchain::Role) -> Option<String> {
+    use toolchain::Role;
+    let env = |k: &str| std::env::var_os(k).map(|_| k.to_string());
+    let flag = |f: &Option<String>, name: &str| f.as_ref().map(|_| name.to_string());
+    match role {
+        Role::Host => flag(&tools.host_cc, "--host-cc")
+            .or_else(|| flag(&tools.cc, "--cc"))
+            .or_else(|| env("HOST_CC")),
+        Role::Target => flag(&tools.target_cc, "--target-cc")
+            .or_else(|| flag(&tools.target_ld, "--target-ld"))
+            .or_else(|| flag(&tools.target_objcopy, "--target-objcopy"))
+            .or_else(|| flag(&tools.cc, "--cc"))
+            .or_else(|| env("TARGET_CC"))
+            .or_else(|| env("TARGET_LD"))
+            .or_else(|| env("TARGET_OBJCOPY")),
+        Role::Build => None,
+    }
 }
 
 pub fn run(flags: Flags) -> Result<i32> {

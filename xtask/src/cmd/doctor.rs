@@ -1,10 +1,17 @@
 //! `cargo xtask doctor`: what this machine can build and test, and what to
-//! install for the rest.
+//! install for the rest (`--install` installs it). Its verdict is the
+//! build's own: both come from the same plan.
 
+use crate::cmd::build;
 use crate::model::config::{self, ArchConfig, Config, ToolFlags};
-use crate::model::targets::Targets;
-use anyhow::Result;
-use std::path::Path;
+use crate::model::layout;
+use crate::model::tests as testspec;
+use crate::plan::{self, Plan};
+use crate::runner::{Placement, Runners};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::Command;
 use toolchain::cache::Origin;
 use toolchain::Role;
 
@@ -12,6 +19,15 @@ use toolchain::Role;
 pub struct Flags {
     #[command(flatten)]
     pub tools: ToolFlags,
+    /// Install the distro packages for what is missing (prints the command first).
+    #[arg(long)]
+    pub install: bool,
+    /// With --install: do not ask before running the package manager.
+    #[arg(long)]
+    pub yes: bool,
+    /// Every arch, every test tool and the CI compiler matrix (implies --all-targets).
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// The distro family from /etc/os-release: debian, fedora, alpine, arch.
@@ -43,77 +59,72 @@ pub fn distro_of(os_release: &str) -> Option<String> {
     None
 }
 
-fn native_cc_package(distro: &str) -> &'static str {
-    match distro {
-        "fedora" => "gcc",
-        "alpine" => "gcc",
-        "arch" => "gcc",
-        _ => "gcc",
-    }
-}
-
-fn qemu_package(arch: &str, distro: &str) -> String {
-    match (arch, distro) {
-        ("x86_64", "debian") => "qemu-system-x86".into(),
-        ("aarch64", "debian") => "qemu-system-arm".into(),
-        ("ppc64le", "debian") => "qemu-system-ppc".into(),
-        ("x86_64", _) => "qemu-system-x86_64".into(),
-        ("aarch64", _) => "qemu-system-aarch64".into(),
-        (_, _) => "qemu-system-ppc64".into(),
-    }
-}
-
-fn qemu_binary(arch: &str) -> &'static str {
-    match arch {
-        "x86_64" => "qemu-system-x86_64",
-        "aarch64" => "qemu-system-aarch64",
-        _ => "qemu-system-ppc64",
-    }
-}
-
-/// What this machine's /dev/kvm is, in one line.
-pub fn kvm_summary() -> (bool, String) {
-    if !Path::new("/dev/kvm").exists() {
-        return (false, "no /dev/kvm".into());
-    }
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let hw = cpuinfo
-        .lines()
-        .filter(|l| l.starts_with("flags"))
-        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"));
-    if hw {
-        (
-            true,
-            "/dev/kvm present, CPU has hardware virtualisation".into(),
-        )
-    } else {
-        (
-            false,
-            "/dev/kvm present but the CPU reports neither vmx nor svm: a paravirtual KVM that cannot run SSE guests".into(),
-        )
-    }
-}
-
 pub fn run(flags: Flags) -> Result<i32> {
-    let cfg = config::load(&flags.tools)?;
-    let distro = distro();
+    let mut tools = flags.tools.clone();
+    tools.all_targets |= flags.all;
+    let cfg = config::load(&tools)?;
+    let distro = distro().unwrap_or_else(|| "debian".into());
     println!(
-        "build machine: {} Linux ({}), repository {}",
+        "build machine: {} Linux ({distro}), repository {}",
         cfg.build_arch,
-        distro.as_deref().unwrap_or("unknown distro"),
         cfg.root.display()
     );
-    let mut ok = true;
+    let tests = testspec::load(&cfg.root)?;
+    let elftool = layout::tools_bin().join("solo5-elftool");
+    let plan = plan::plan(&cfg, &tests, &elftool)?;
+    let mut runners = Runners::new(&cfg, &cfg.root);
+    let mut want = Wanted::default();
     for a in &cfg.arches {
-        ok &= report(&cfg, a, distro.as_deref().unwrap_or("debian"));
+        report(&cfg, a, &plan, &mut runners, &distro, &mut want);
     }
-    if ok {
-        println!("\nverdict: the default build can proceed");
-        Ok(0)
+    want.packages.extend(
+        cfg.targets
+            .packages
+            .test
+            .for_distro(&distro)
+            .iter()
+            .cloned(),
+    );
+    if flags.all {
+        want.packages
+            .extend(cfg.targets.packages.ci.for_distro(&distro).iter().cloned());
+    }
+
+    println!("\nverdict (what `cargo xtask build` would do with these flags):");
+    let v = build::verdict(&cfg, &plan, &tools);
+    for line in &v.lines {
+        println!("  {line}");
+    }
+    let code = if v.failures.is_empty() {
+        println!("  the build can proceed");
+        0
     } else {
-        println!("\nverdict: the default build cannot proceed; see the problems above");
-        Ok(1)
+        for f in &v.failures {
+            println!("  cannot: {f}");
+        }
+        1
+    };
+    if flags.install {
+        install(&distro, &want, flags.yes)?;
+        return Ok(0);
     }
+    let missing = missing_packages(&distro, &want.packages);
+    if !missing.is_empty() {
+        println!(
+            "\nto install what builds and tests need: cargo xtask doctor --install{} (would install: {})",
+            if flags.all { " --all" } else { "" },
+            missing.join(" ")
+        );
+    }
+    Ok(code)
+}
+
+/// What `--install` would install.
+#[derive(Default)]
+struct Wanted {
+    packages: BTreeSet<String>,
+    /// Debian foreign arches the guests' packages come from.
+    foreign_arches: BTreeSet<String>,
 }
 
 fn tool_line(role: &str, c: &toolchain::Compiler) -> String {
@@ -139,9 +150,16 @@ fn yes(b: bool) -> &'static str {
     }
 }
 
-/// Prints one arch's report; true when its default build can proceed.
-fn report(cfg: &Config, a: &ArchConfig, distro: &str) -> bool {
-    let t: &Targets = &cfg.targets;
+/// Prints one arch's report and adds what it lacks to `want`.
+fn report(
+    cfg: &Config,
+    a: &ArchConfig,
+    plan: &Plan,
+    runners: &mut Runners,
+    distro: &str,
+    want: &mut Wanted,
+) {
+    let t = &cfg.targets;
     let arch = &t.arch[&a.arch];
     let tc = &a.tools;
     let native = a.arch == cfg.build_arch;
@@ -197,17 +215,6 @@ fn report(cfg: &Config, a: &ArchConfig, distro: &str) -> bool {
         Some(c) => println!("{}", tool_line("host cc", c)),
         None => println!("  {:<15} none", "host cc"),
     }
-    match &tc.seccomp {
-        Some(s) if s.works => println!(
-            "  {:<15} usable, flags from {}: {} {}",
-            "libseccomp",
-            s.via,
-            s.cflags.join(" "),
-            s.libs.join(" ")
-        ),
-        Some(s) => println!("  {:<15} NOT usable ({}): {}", "libseccomp", s.via, s.error),
-        None => println!("  {:<15} not checked (no host compiler)", "libseccomp"),
-    }
     if !native {
         match &tc.build_cc {
             Some(c) => println!("{}", tool_line("build cc", c)),
@@ -220,136 +227,232 @@ fn report(cfg: &Config, a: &ArchConfig, distro: &str) -> bool {
     for r in &tc.rejected {
         println!("  passed over ({} role) {}: {}", r.role, r.tool, r.reason);
     }
-
-    let target_ok = tc.target_cc.is_some()
-        && tc.target_ld.is_some()
-        && tc.problems_for(Role::Target).next().is_none();
-    let host_ok = tc.host_cc.is_some() && tc.problems_for(Role::Host).next().is_none();
-    let support = t.linux(&a.arch);
-    println!("can build:");
-    let mut buildable_tenders = Vec::new();
-    if let Some(s) = support {
-        for b in &s.bindings {
-            let b = b.get_ref();
-            let landed = !t.binding[b].sources.is_empty();
-            let verdict = match (landed, target_ok) {
-                (false, _) => "not yet implemented in this tree".to_string(),
-                (true, true) => "yes".to_string(),
-                (true, false) => "no (target toolchain incomplete)".to_string(),
-            };
-            println!("  binding {b:<8} {verdict}");
-        }
-        for tn in &s.tenders {
-            let tn = tn.get_ref();
-            let landed = !t.tender[tn].sources.is_empty();
-            let verdict = match (landed, host_ok) {
-                (false, _) => "not yet implemented in this tree".to_string(),
-                (true, true) => {
-                    buildable_tenders.push(tn.clone());
-                    "yes".to_string()
-                }
-                (true, false) => "no (host compiler or libseccomp missing)".to_string(),
-            };
-            println!("  tender solo5-{tn:<4} {verdict}");
-        }
-    }
-    println!("can test:");
-    let qemu = toolchain::detect::resolve(qemu_binary(&a.arch), &toolchain::detect::env_snapshot());
-    let qemu_line = match &qemu {
-        Some(p) => format!("{} present", p.display()),
-        None => format!(
-            "{} absent (install {})",
-            qemu_binary(&a.arch),
-            qemu_package(&a.arch, distro)
-        ),
-    };
-    if buildable_tenders.iter().any(|t| t == "spt") {
-        if native {
-            println!("  spt: natively on this machine");
-        } else {
-            println!(
-                "  spt: inside an emulated {} Linux guest; {qemu_line}",
-                a.arch
-            );
-        }
-    }
-    if buildable_tenders.iter().any(|t| t == "hvt") {
-        let (hw, kvm) = kvm_summary();
-        if native && hw {
-            println!("  hvt: natively ({kvm}), after a probe guest confirms it runs SSE code");
-        } else {
-            println!(
-                "  hvt: inside an emulated {} Linux guest with nested KVM ({kvm}); {qemu_line}",
-                a.arch
-            );
-        }
-    }
-    if buildable_tenders.is_empty() {
-        println!("  nothing to run yet (no tender can be built)");
-    }
-
-    let problems: Vec<_> = tc.problems.iter().collect();
-    if !problems.is_empty() {
+    let cross_pkg = arch
+        .packages
+        .for_distro(distro)
+        .unwrap_or(&arch.packages.debian);
+    let native_pkg = t
+        .packages
+        .native_cc
+        .for_distro(distro)
+        .unwrap_or(&t.packages.native_cc.debian);
+    if !tc.problems.is_empty() {
         println!("problems:");
-        for p in &problems {
-            println!("  {} toolchain: {}", p.role, p.message);
-            println!(
-                "    fix: {}",
-                fix_for(p.role, &a.arch, native, arch, t, distro, &p.message)
-            );
-        }
     }
-    target_ok && host_ok
+    for p in &tc.problems {
+        println!("  {} toolchain: {}", p.role, p.message);
+        let fix = match p.role {
+            Role::Target if p.message.contains("linker") => {
+                format!(
+                    "install {cross_pkg} (binutils for {}) or lld, or set TARGET_LD",
+                    a.arch
+                )
+            }
+            Role::Target if p.message.contains("objcopy") => {
+                format!("install binutils for {}, or set TARGET_OBJCOPY", a.arch)
+            }
+            Role::Target if native => format!("install {native_pkg} or clang, or set TARGET_CC"),
+            Role::Target => format!(
+                "install {cross_pkg}, or set TARGET_CC (e.g. TARGET_CC=\"clang --target={}\")",
+                arch.gnu_triple
+            ),
+            Role::Host if native => format!("install {native_pkg}, or set HOST_CC"),
+            Role::Host => format!("install {cross_pkg}, or set HOST_CC"),
+            Role::Build => format!("install {native_pkg}, or set CC"),
+        };
+        println!("    fix: {fix}");
+        want.packages.insert(
+            if native || p.role == Role::Build {
+                native_pkg
+            } else {
+                cross_pkg
+            }
+            .to_string(),
+        );
+    }
+    if !native {
+        // Cross builds need the cross compiler even when clang covers the
+        // target: the tenders are Linux programs of the arch.
+        want.packages.insert(cross_pkg.to_string());
+    }
+
+    println!("can build (the same plan `cargo xtask build` runs):");
+    for p in plan
+        .products
+        .iter()
+        .filter(|p| p.arch == a.arch && p.kind != plan::ProductKind::Unikernel)
+    {
+        println!("  {} {:<10} yes", p.kind, p.name);
+    }
+    for s in plan.skipped.iter().filter(|s| s.arch == a.arch) {
+        println!("  {} {:<10} no: {}", s.kind, s.part, s.reason);
+    }
+
+    println!("can test:");
+    let support = t.linux(&a.arch);
+    for b in support
+        .into_iter()
+        .flat_map(|s| s.bindings.iter())
+        .map(|b| b.get_ref())
+    {
+        let line = match runners.placement_without_probe(&a.arch, b) {
+            Placement::BuildOnly => "built and checked, never run".to_string(),
+            Placement::Unavailable(why) => format!("not here: {why}"),
+            Placement::Native => "natively on this machine".to_string(),
+            Placement::Guest => {
+                let (_, kvm) = crate::runner::kvm::summary();
+                match &arch.guest {
+                    Some(g) => {
+                        let qemu =
+                            toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot());
+                        let pkg = g
+                            .qemu_packages
+                            .for_distro(distro)
+                            .unwrap_or(&g.qemu_packages.debian);
+                        if qemu.is_none() {
+                            want.packages.insert(pkg.to_string());
+                        }
+                        if a.arch != cfg.build_arch {
+                            want.foreign_arches.insert(arch.debian_arch.clone());
+                        }
+                        format!(
+                            "inside an emulated {} Linux guest ({kvm}); {}",
+                            a.arch,
+                            match qemu {
+                                Some(p) => format!("{} present", p.display()),
+                                None => format!("{} absent (install {pkg})", g.qemu),
+                            }
+                        )
+                    }
+                    None => format!(
+                        "not here: no emulated guest is described for {} in targets.toml",
+                        a.arch
+                    ),
+                }
+            }
+        };
+        println!("  {b:<8} {line}");
+    }
 }
 
-fn fix_for(
-    role: Role,
-    arch: &str,
-    native: bool,
-    a: &crate::model::targets::Arch,
-    t: &Targets,
-    distro: &str,
-    message: &str,
-) -> String {
-    let cross_pkg = a.packages.for_distro(distro).unwrap_or(&a.packages.debian);
-    if message.contains("libseccomp") {
-        let pkg = t
-            .libseccomp
-            .packages
-            .for_distro(distro)
-            .unwrap_or("libseccomp-dev");
-        return if native || distro != "debian" {
-            format!("install {pkg}")
-        } else {
-            let dpkg_arch = match arch {
-                "aarch64" => "arm64",
-                "ppc64le" => "ppc64el",
-                other => other,
-            };
-            format!(
-                "dpkg --add-architecture {dpkg_arch} && apt-get update && apt-get install {pkg}:{dpkg_arch} libc6-dev-{dpkg_arch}-cross, or pass --sysroot DIR"
-            )
-        };
-    }
-    match role {
-        Role::Target if message.contains("linker") => {
-            format!("install {cross_pkg} (binutils for {arch}) or lld, or set TARGET_LD")
+/// Of `packages`, those not installed (Debian: asked of dpkg; elsewhere
+/// all of them, the package manager skips what is there).
+fn missing_packages(distro: &str, packages: &BTreeSet<String>) -> Vec<String> {
+    packages
+        .iter()
+        .filter(|p| {
+            distro != "debian"
+                || !Command::new("dpkg-query")
+                    .args(["-W", "-f=${Status}", p.as_str()])
+                    .output()
+                    .is_ok_and(|o| {
+                        String::from_utf8_lossy(&o.stdout).contains("install ok installed")
+                    })
+        })
+        .cloned()
+        .collect()
+}
+
+/// Runs the distro's package manager for what `want` lacks.
+fn install(distro: &str, want: &Wanted, yes: bool) -> Result<()> {
+    let missing = missing_packages(distro, &want.packages);
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    let words = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match distro {
+        "debian" => {
+            let have = Command::new("dpkg")
+                .arg("--print-foreign-architectures")
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            let own = Command::new("dpkg")
+                .arg("--print-architecture")
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default();
+            let mut added = false;
+            for a in &want.foreign_arches {
+                if *a != own && !have.lines().any(|l| l.trim() == a) {
+                    commands.push(words(&["dpkg", "--add-architecture", a]));
+                    added = true;
+                }
+            }
+            if added || !missing.is_empty() {
+                commands.push(words(&["apt-get", "update"]));
+            }
+            if !missing.is_empty() {
+                let mut c = words(&["apt-get", "install", "-y", "--no-install-recommends"]);
+                c.extend(missing.iter().cloned());
+                commands.push(c);
+            }
         }
-        Role::Target if message.contains("objcopy") => {
-            format!("install binutils for {arch}, or set TARGET_OBJCOPY")
+        "fedora" if !missing.is_empty() => {
+            let mut c = words(&["dnf", "install", "-y"]);
+            c.extend(missing.iter().cloned());
+            commands.push(c);
         }
-        Role::Target if native => format!(
-            "install {} or clang, or set TARGET_CC",
-            native_cc_package(distro)
-        ),
-        Role::Target => format!(
-            "install {cross_pkg}, or set TARGET_CC (e.g. TARGET_CC=\"clang --target={}\")",
-            a.gnu_triple
-        ),
-        Role::Host if native => format!("install {}, or set HOST_CC", native_cc_package(distro)),
-        Role::Host => format!("install {cross_pkg}, or set HOST_CC"),
-        Role::Build => format!("install {}, or set CC", native_cc_package(distro)),
+        "alpine" if !missing.is_empty() => {
+            let mut c = words(&["apk", "add"]);
+            c.extend(missing.iter().cloned());
+            commands.push(c);
+        }
+        "arch" if !missing.is_empty() => {
+            let mut c = words(&["pacman", "-S", "--needed", "--noconfirm"]);
+            c.extend(missing.iter().cloned());
+            commands.push(c);
+        }
+        "fedora" | "alpine" | "arch" => {}
+        other => bail!("doctor --install knows no package manager for the {other} distro family; install by hand: {}", missing.join(" ")),
     }
+    if commands.is_empty() {
+        println!("\ninstall: nothing to install");
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    if !root {
+        for c in &mut commands {
+            c.insert(0, "sudo".into());
+        }
+    }
+    println!("\ninstall: will run");
+    for c in &commands {
+        println!("  {}", c.join(" "));
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("not a terminal to ask on: rerun with --yes to run these commands");
+        }
+        print!("run them? [y/N] ");
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .context("cannot read the answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            bail!("not installed (answered {:?})", answer.trim());
+        }
+    }
+    for c in &commands {
+        let status = Command::new(&c[0])
+            .args(&c[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .with_context(|| format!("cannot run {}", c[0]))?;
+        // A foreign index served stale (a mirror mid-sync) must not stop
+        // the install: what is really missing fails `apt-get install`.
+        let update = c.iter().any(|w| w == "update");
+        if !status.success() && !update {
+            bail!("{} failed ({status})", c.join(" "));
+        }
+        if !status.success() {
+            println!("warning: {} failed ({status}); continuing", c.join(" "));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,9 +34,6 @@ pub struct ToolFlags {
     /// objcopy for the target (overrides TARGET_OBJCOPY).
     #[arg(long, value_name = "OBJCOPY")]
     pub target_objcopy: Option<String>,
-    /// Sysroot holding the host arch's libraries (libseccomp) for cross builds.
-    #[arg(long, value_name = "DIR")]
-    pub sysroot: Option<PathBuf>,
 }
 
 /// The repository root (where targets.toml lives). `SOLO5_XTASK_ROOT`
@@ -122,7 +119,7 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
     Ok(Request {
         arch: arch.to_string(),
         gnu_triple: a.gnu_triple.clone(),
-        build_arch: build_arch(&targets),
+        build_arch: build_arch(targets),
         min_gcc: targets.compilers.min_gcc,
         min_clang: targets.compilers.min_clang,
         overrides: Overrides {
@@ -131,7 +128,6 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
             target_cc: flags.target_cc.clone(),
             target_ld: flags.target_ld.clone(),
             target_objcopy: flags.target_objcopy.clone(),
-            sysroot: flags.sysroot.clone(),
         },
         env: toolchain::detect::env_snapshot(),
     })

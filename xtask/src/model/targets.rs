@@ -14,6 +14,7 @@ pub struct Targets {
     pub arch: BTreeMap<String, Arch>,
     pub host: BTreeMap<String, BTreeMap<String, HostSupport>>,
     pub libseccomp: Libseccomp,
+    pub packages: ToolPackages,
     pub flags: Flags,
     pub ci: Ci,
     /// Source groups shared by bindings and tenders (`uses = [...]`).
@@ -84,6 +85,42 @@ impl Packages {
             _ => None,
         }
     }
+}
+
+/// Package lists per distro family.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageLists {
+    #[serde(default)]
+    pub debian: Vec<String>,
+    #[serde(default)]
+    pub fedora: Vec<String>,
+    #[serde(default)]
+    pub alpine: Vec<String>,
+    #[serde(default)]
+    pub arch: Vec<String>,
+}
+
+impl PackageLists {
+    pub fn for_distro(&self, distro: &str) -> &[String] {
+        match distro {
+            "debian" => &self.debian,
+            "fedora" => &self.fedora,
+            "alpine" => &self.alpine,
+            "arch" => &self.arch,
+            _ => &[],
+        }
+    }
+}
+
+/// `[packages]`: what `doctor --install` installs besides arch packages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolPackages {
+    pub native_cc: Packages,
+    pub test: PackageLists,
+    #[serde(default)]
+    pub ci: PackageLists,
 }
 
 #[derive(Debug, Clone, Deserialize)]

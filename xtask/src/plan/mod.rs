@@ -95,25 +95,15 @@ fn plan_arch(
             plan.skipped.push(skip(why));
             continue;
         }
-        let (Some(cc), Some(sc)) = (
-            a.tools.host_cc.as_ref(),
-            a.tools.seccomp.as_ref().filter(|s| s.works),
-        ) else {
+        let Some(cc) = a.tools.host_cc.as_ref() else {
             plan.skipped.push(skip(format!(
-                "no host compiler with libseccomp (run `cargo xtask doctor --target {}`)",
+                "no usable host compiler (run `cargo xtask doctor --target {}`)",
                 a.arch
             )));
             continue;
         };
-        let mut libs = Vec::new();
-        for lib in &tender.libs {
-            if lib == "seccomp" {
-                libs.extend(sc.libs.iter().cloned());
-            } else {
-                libs.push(format!("-l{lib}"));
-            }
-        }
-        tenders::plan(plan, cfg, a, cc, &sc.cflags, &libs, tname, &sources);
+        let libs: Vec<String> = tender.libs.iter().map(|l| format!("-l{l}")).collect();
+        tenders::plan(plan, cfg, a, cc, &libs, tname, &sources);
     }
     Ok(())
 }

@@ -12,7 +12,6 @@ pub fn plan(
     cfg: &Config,
     a: &ArchConfig,
     cc: &toolchain::Compiler,
-    extra_cflags: &[String],
     libs: &[String],
     tname: &str,
     sources: &[String],
@@ -20,7 +19,6 @@ pub fn plan(
     let layout = Layout::new(&a.arch);
     let mut cflags = flags::host_cflags(cfg, cc);
     cflags.push(format!("-I{}", s(&layout.gen())));
-    cflags.extend(extra_cflags.iter().cloned());
     let mut objs = Vec::new();
     let mut deps = Vec::new();
     for src in sources {

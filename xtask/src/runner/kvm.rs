@@ -60,3 +60,26 @@ pub fn qualify(tender: &Path, probe: Option<&Path>) -> (bool, String) {
         ),
     }
 }
+
+/// What this machine's /dev/kvm is, in one line.
+pub fn summary() -> (bool, String) {
+    if !Path::new("/dev/kvm").exists() {
+        return (false, "no /dev/kvm".into());
+    }
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let hw = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("flags"))
+        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"));
+    if hw {
+        (
+            true,
+            "/dev/kvm present, CPU has hardware virtualisation".into(),
+        )
+    } else {
+        (
+            false,
+            "/dev/kvm present but the CPU reports neither vmx nor svm: a paravirtual KVM that cannot run SSE guests".into(),
+        )
+    }
+}

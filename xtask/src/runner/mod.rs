@@ -58,6 +58,27 @@ impl<'a> Runners<'a> {
         p
     }
 
+    /// The placement as far as it is known without running anything: a
+    /// KVM runner on the build machine's arch counts as native when the CPU
+    /// reports hardware virtualisation (the real decision also runs the
+    /// probe unikernel).
+    pub fn placement_without_probe(&self, arch: &str, binding: &str) -> Placement {
+        let kvm = self
+            .cfg
+            .targets
+            .binding
+            .get(binding)
+            .is_some_and(|b| b.runner == RunnerKind::Kvm);
+        if kvm && arch == self.cfg.build_arch {
+            return if kvm::summary().0 {
+                Placement::Native
+            } else {
+                Placement::Guest
+            };
+        }
+        self.decide(arch, binding)
+    }
+
     fn decide(&self, arch: &str, binding: &str) -> Placement {
         let Some(b) = self.cfg.targets.binding.get(binding) else {
             return Placement::Unavailable(format!("binding {binding} is not in targets.toml"));
