@@ -51,6 +51,7 @@ pub struct Header {
     pub endian: Endian,
     pub e_type: u16,
     pub machine: u16,
+    pub entry: u64,
     pub phoff: u64,
     pub phentsize: u16,
     pub phnum: u32,
@@ -64,8 +65,11 @@ pub struct Header {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgramHeader {
     pub p_type: u32,
+    pub flags: u32,
     pub offset: u64,
+    pub vaddr: u64,
     pub filesz: u64,
+    pub memsz: u64,
     pub align: u64,
 }
 
@@ -184,6 +188,7 @@ impl<'a> Elf<'a> {
                 endian,
                 e_type: 0,
                 machine: 0,
+                entry: 0,
                 phoff: 0,
                 phentsize: 0,
                 phnum: 0,
@@ -206,6 +211,10 @@ impl<'a> Elf<'a> {
         let h = &mut elf.header;
         h.e_type = endian.u16(bytes(data, 16, "e_type")?);
         h.machine = endian.u16(bytes(data, 18, "e_machine")?);
+        h.entry = match class {
+            Class::Elf32 => u64::from(endian.u32(bytes(data, 24, "e_entry")?)),
+            Class::Elf64 => endian.u64(bytes(data, 24, "e_entry")?),
+        };
         let (phoff, shoff, rest) = match class {
             Class::Elf32 => (
                 u64::from(endian.u32(bytes(data, 28, "e_phoff")?)),
@@ -335,13 +344,19 @@ impl<'a> Elf<'a> {
                 Class::Elf32 => ProgramHeader {
                     p_type,
                     offset: u64::from(self.u32_at(at + 4, what)?),
+                    vaddr: u64::from(self.u32_at(at + 8, what)?),
                     filesz: u64::from(self.u32_at(at + 16, what)?),
+                    memsz: u64::from(self.u32_at(at + 20, what)?),
+                    flags: self.u32_at(at + 24, what)?,
                     align: u64::from(self.u32_at(at + 28, what)?),
                 },
                 Class::Elf64 => ProgramHeader {
                     p_type,
+                    flags: self.u32_at(at + 4, what)?,
                     offset: self.u64_at(at + 8, what)?,
+                    vaddr: self.u64_at(at + 16, what)?,
                     filesz: self.u64_at(at + 32, what)?,
+                    memsz: self.u64_at(at + 40, what)?,
                     align: self.u64_at(at + 48, what)?,
                 },
             };

@@ -17,6 +17,7 @@ use crate::cmd::install::{self, Entry, Parts};
 use crate::model::config::Config;
 use crate::model::layout::solo5_triple;
 use crate::plan::{Plan, ProductKind};
+use crate::util::process;
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -123,21 +124,6 @@ fn normalise(dir: &Path, epoch: u64) -> Result<()> {
     File::open(dir)
         .and_then(|f| f.set_modified(t))
         .with_context(|| format!("cannot set the time of {}", dir.display()))
-}
-
-fn run_ok(cmd: &mut Command) -> Result<()> {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {shown}"))?;
-    if !out.status.success() {
-        bail!(
-            "{shown} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        );
-    }
-    Ok(())
 }
 
 /// `tar | gzip -n` of `stage/<name>` into `out`, reproducibly.
@@ -268,7 +254,7 @@ fn build_deb(
     )?;
     normalise(&root, epoch)?;
     let out = out_dir.join(format!("{}_{version}_{}.deb", d.package, d.arch));
-    run_ok(
+    process::check(
         Command::new("dpkg-deb")
             .args(["--root-owner-group", "-Zxz", "--threads-max=1", "--build"])
             .arg(&root)

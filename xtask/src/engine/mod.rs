@@ -182,6 +182,31 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
 
+/// Removes a step's temp output and what tools derive from its name: their
+/// own temp (`<temp>.tmp`, solo5-elftool's) and a depfile (`<temp>.d`).
+fn remove_temps(tmp: &Path) {
+    for suffix in ["", ".tmp", ".d"] {
+        let mut p = tmp.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// A tool outlives a killed build otherwise, and would write its temp file
+/// while the next build runs the same step.
+fn die_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Executes one step; returns the extra inputs its depfile named.
 fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
     for o in &step.outputs {
@@ -213,16 +238,25 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
             if verbose {
                 println!("{shown}");
             }
-            let out = toolchain::exec::scrubbed(program)
-                .args(args)
-                .current_dir(root)
+            // What a killed build may have left: a temp that a tool would
+            // append to, a tool's own temp, a depfile.
+            for (from, _) in renames {
+                remove_temps(&root.join(from));
+            }
+            let mut cmd = toolchain::exec::scrubbed(program);
+            cmd.args(args).current_dir(root);
+            die_with_parent(&mut cmd);
+            let out = cmd
                 .output()
                 .with_context(|| format!("cannot run {}", program.display()))?;
             let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
             text.push_str(&String::from_utf8_lossy(&out.stderr));
             if !out.status.success() {
                 for (from, _) in renames {
-                    let _ = std::fs::remove_file(root.join(from));
+                    remove_temps(&root.join(from));
+                }
+                if let Some(d) = &step.depfile {
+                    let _ = std::fs::remove_file(root.join(d));
                 }
                 return Err(anyhow!(
                     "{} failed ({}):\n  {shown}\n{}",

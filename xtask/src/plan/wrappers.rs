@@ -12,6 +12,7 @@ use super::flags;
 use super::step::{tmp, Action, Step};
 use crate::model::config::{ArchConfig, Config};
 use crate::model::layout::{solo5_triple, Layout};
+use crate::util::process::sh_quote;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use toolchain::Compiler;
@@ -44,18 +45,6 @@ pub struct Params {
     pub objcopy: String,
     /// Bindings built for this arch, for error messages.
     pub bindings: Vec<String>,
-}
-
-/// Quotes one word for sh when it needs it.
-pub fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 fn words(list: &[String]) -> String {

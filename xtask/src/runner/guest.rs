@@ -5,6 +5,7 @@
 //! batch of cells; results come back as marked lines on the serial console.
 
 use crate::model::targets::{Guest, Targets};
+use crate::util::process::{self, sh_quote};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -87,20 +88,6 @@ pub struct Kit {
     pub busybox: PathBuf,
 }
 
-fn sh_out(cmd: &mut Command) -> Result<String> {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {shown}"))?;
-    if !out.status.success() {
-        bail!(
-            "{shown} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// The Debian names the guest's packages are fetched under.
 pub struct DebianArches<'a> {
     /// The guest's arch.
@@ -125,7 +112,7 @@ pub fn kit(root: &Path, arch: &str, g: &Guest, deb: &DebianArches) -> Result<Kit
                 format!("{p}:{}", deb.guest)
             }
         };
-        let deps = sh_out(Command::new("apt-cache").args(["depends", &pkg(&g.kernel_package)])).with_context(|| {
+        let deps = process::stdout(Command::new("apt-cache").args(["depends", &pkg(&g.kernel_package)])).with_context(|| {
             format!(
                 "cannot resolve {} (for a foreign arch: dpkg --add-architecture {} && apt-get update)",
                 g.kernel_package, deb.guest
@@ -146,7 +133,7 @@ pub fn kit(root: &Path, arch: &str, g: &Guest, deb: &DebianArches) -> Result<Kit
             "guest: downloading {kernel_pkg} and busybox-static for {arch} into {}",
             dir.display()
         );
-        sh_out(
+        process::stdout(
             Command::new("apt-get")
                 .args(["download", &pkg(&kernel_pkg), &pkg("busybox-static")])
                 .current_dir(&dir),
@@ -155,7 +142,7 @@ pub fn kit(root: &Path, arch: &str, g: &Guest, deb: &DebianArches) -> Result<Kit
         for e in std::fs::read_dir(&dir)?.flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "deb") {
-                sh_out(Command::new("dpkg-deb").arg("-x").arg(&p).arg(&tree))?;
+                process::stdout(Command::new("dpkg-deb").arg("-x").arg(&p).arg(&tree))?;
                 std::fs::remove_file(&p)?;
             }
         }
@@ -214,16 +201,6 @@ pub struct CellResult {
     pub fetched: Option<Vec<u8>>,
 }
 
-fn quote(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 fn runner_script(cells: &[Cell]) -> String {
     let mut s = String::from(
         "#!/bin/sh\n\
@@ -236,7 +213,7 @@ fn runner_script(cells: &[Cell]) -> String {
         for l in &c.setup {
             s.push_str(&format!("{l} >/dev/null 2>&1\n"));
         }
-        let cmd: Vec<String> = c.argv.iter().map(|a| quote(a)).collect();
+        let cmd: Vec<String> = c.argv.iter().map(|a| sh_quote(a)).collect();
         s.push_str(&format!(
             "{} >/tmp/out 2>&1 </dev/null &\npid=$!\n",
             cmd.join(" ")
@@ -294,7 +271,7 @@ fn libraries(tender: &Path, gnu_triple: &str) -> Result<Vec<(String, PathBuf)>> 
     let data =
         std::fs::read(tender).with_context(|| format!("cannot read {}", tender.display()))?;
     let elf = crate::util::elf::parse(&data)?;
-    let dynamic = sh_out(Command::new("readelf").arg("-dW").arg(tender))?;
+    let dynamic = process::stdout(Command::new("readelf").arg("-dW").arg(tender))?;
     let search = [
         format!("/lib/{gnu_triple}"),
         format!("/usr/lib/{gnu_triple}"),

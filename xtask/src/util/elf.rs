@@ -1,8 +1,10 @@
-//! Just enough ELF reading to check what the linker scripts promise:
-//! program headers, the interpreter string, the entry point and the
-//! machine. Any class and byte order, whatever the build machine.
+//! What the checks need of an ELF file (program headers, the interpreter
+//! string, the entry point, the machine, `.comment`), read through the
+//! `elftool` library: one ELF reader in the workspace, any class and byte
+//! order whatever the build machine.
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{anyhow, Context, Result};
+use elftool::elf::Elf as Reader;
 
 pub const PT_LOAD: u32 = 1;
 pub const PT_INTERP: u32 = 3;
@@ -28,109 +30,33 @@ pub struct Elf {
     pub interp: Option<Vec<u8>>,
 }
 
-struct Reader<'a> {
-    data: &'a [u8],
-    big: bool,
-}
-
-impl Reader<'_> {
-    fn bytes<const N: usize>(&self, at: u64) -> Result<[u8; N]> {
-        let at = usize::try_from(at).context("offset too large")?;
-        let end = at.checked_add(N).context("offset overflow")?;
-        let slice = self.data.get(at..end).context("truncated ELF file")?;
-        let mut out = [0u8; N];
-        out.copy_from_slice(slice);
-        Ok(out)
-    }
-    fn u16(&self, at: u64) -> Result<u16> {
-        let b = self.bytes::<2>(at)?;
-        Ok(if self.big {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
-    }
-    fn u32(&self, at: u64) -> Result<u32> {
-        let b = self.bytes::<4>(at)?;
-        Ok(if self.big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    }
-    fn u64(&self, at: u64) -> Result<u64> {
-        let b = self.bytes::<8>(at)?;
-        Ok(if self.big {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
-    }
-}
-
 pub fn parse(data: &[u8]) -> Result<Elf> {
-    ensure!(
-        data.len() >= 16 && &data[..4] == b"\x7fELF",
-        "not an ELF file"
-    );
-    let is64 = match data[4] {
-        1 => false,
-        2 => true,
-        c => bail!("bad ELF class {c}"),
-    };
-    let big = match data[5] {
-        1 => false,
-        2 => true,
-        d => bail!("bad ELF data encoding {d}"),
-    };
-    let r = Reader { data, big };
-    let machine = r.u16(18)?;
-    let (entry, phoff, phentsize, phnum) = if is64 {
-        (r.u64(24)?, r.u64(32)?, r.u16(54)?, r.u16(56)?)
-    } else {
-        (r.u32(24)? as u64, r.u32(28)? as u64, r.u16(42)?, r.u16(44)?)
-    };
-    let mut phdrs = Vec::new();
-    for i in 0..phnum as u64 {
-        let at = phoff + i * phentsize as u64;
-        let p = if is64 {
-            Phdr {
-                kind: r.u32(at)?,
-                flags: r.u32(at + 4)?,
-                offset: r.u64(at + 8)?,
-                vaddr: r.u64(at + 16)?,
-                filesz: r.u64(at + 32)?,
-                memsz: r.u64(at + 40)?,
-            }
-        } else {
-            Phdr {
-                kind: r.u32(at)?,
-                offset: r.u32(at + 4)? as u64,
-                vaddr: r.u32(at + 8)? as u64,
-                filesz: r.u32(at + 16)? as u64,
-                memsz: r.u32(at + 20)? as u64,
-                flags: r.u32(at + 24)?,
-            }
-        };
-        phdrs.push(p);
-    }
+    let r = Reader::parse(data).map_err(|e| anyhow!("{e}"))?;
+    let phdrs: Vec<Phdr> = r
+        .program_headers()
+        .map_err(|e| anyhow!("{e}"))?
+        .into_iter()
+        .map(|p| Phdr {
+            kind: p.p_type,
+            flags: p.flags,
+            offset: p.offset,
+            vaddr: p.vaddr,
+            filesz: p.filesz,
+            memsz: p.memsz,
+        })
+        .collect();
     let interp = phdrs
         .iter()
         .find(|p| p.kind == PT_INTERP)
-        .map(|p| -> Result<Vec<u8>> {
-            let start = usize::try_from(p.offset)?;
-            let end = start
-                .checked_add(usize::try_from(p.filesz)?)
-                .context("overflow")?;
-            Ok(data
-                .get(start..end)
-                .context("PT_INTERP outside the file")?
-                .to_vec())
+        .map(|p| {
+            r.slice(usize::try_from(p.offset)?, usize::try_from(p.filesz)?)
+                .map(<[u8]>::to_vec)
+                .context("PT_INTERP outside the file")
         })
         .transpose()?;
     Ok(Elf {
-        machine,
-        entry,
+        machine: r.header.machine,
+        entry: r.header.entry,
         phdrs,
         interp,
     })
@@ -139,67 +65,25 @@ pub fn parse(data: &[u8]) -> Result<Elf> {
 /// The NUL-separated strings of the `.comment` section (which compilers
 /// and linkers record their identity in), if the file has one.
 pub fn comment_strings(data: &[u8]) -> Result<Vec<String>> {
-    ensure!(
-        data.len() >= 64 && &data[..4] == b"\x7fELF",
-        "not an ELF file"
-    );
-    let is64 = data[4] == 2;
-    let r = Reader {
-        data,
-        big: data[5] == 2,
+    let r = Reader::parse(data).map_err(|e| anyhow!("{e}"))?;
+    let sections = r.section_headers().map_err(|e| anyhow!("{e}"))?;
+    let Some(sh) = sections
+        .iter()
+        .find(|sh| r.section_name(&sections, sh) == Some(b".comment".as_slice()))
+    else {
+        return Ok(Vec::new());
     };
-    let (shoff, shentsize, shnum, shstrndx) = if is64 {
-        (
-            r.u64(40)?,
-            r.u16(58)? as u64,
-            r.u16(60)? as u64,
-            r.u16(62)? as u64,
-        )
-    } else {
-        (
-            r.u32(32)? as u64,
-            r.u16(46)? as u64,
-            r.u16(48)? as u64,
-            r.u16(50)? as u64,
-        )
-    };
-    // (name offset, file offset, size) of section i.
-    let section = |i: u64| -> Result<(u64, u64, u64)> {
-        let at = shoff + i * shentsize;
-        Ok(if is64 {
-            (r.u32(at)? as u64, r.u64(at + 24)?, r.u64(at + 32)?)
-        } else {
-            (
-                r.u32(at)? as u64,
-                r.u32(at + 16)? as u64,
-                r.u32(at + 20)? as u64,
-            )
-        })
-    };
-    let (_, strtab, _) = section(shstrndx)?;
-    for i in 0..shnum {
-        let (name, off, size) = section(i)?;
-        let start = usize::try_from(strtab + name)?;
-        let end = data[start..]
-            .iter()
-            .position(|&b| b == 0)
-            .context("unterminated section name")?;
-        if &data[start..start + end] == b".comment" {
-            let off = usize::try_from(off)?;
-            let bytes = data
-                .get(off..off + usize::try_from(size)?)
-                .context(".comment outside the file")?;
-            let mut out: Vec<String> = bytes
-                .split(|&b| b == 0)
-                .filter(|s| !s.is_empty())
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .collect();
-            out.sort();
-            out.dedup();
-            return Ok(out);
-        }
-    }
-    Ok(Vec::new())
+    let bytes = r
+        .slice(usize::try_from(sh.offset)?, usize::try_from(sh.size)?)
+        .context(".comment outside the file")?;
+    let mut out: Vec<String> = bytes
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// The promises every unikernel keeps; returns what is broken, if anything.

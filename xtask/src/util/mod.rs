@@ -1,4 +1,5 @@
 //! Small helpers shared by the commands.
 
 pub mod elf;
+pub mod process;
 pub mod version;

@@ -16,6 +16,7 @@ use crate::model::config::Config;
 use crate::model::layout::solo5_triple;
 use crate::plan::{Plan, ProductKind};
 use crate::runner::{guest, Placement, Runners};
+use crate::util::process;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -58,23 +59,6 @@ const MANIFEST: &str = r#"{"type":"solo5.manifest","version":1,"devices":[]}"#;
 const ARG: &str = "e2e-arg";
 const EXPECT: &str = "hello from an installed toolchain: e2e-arg";
 
-fn sh(cmd: &mut Command) -> Result<String> {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {shown}"))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        bail!("{shown} failed ({}):\n{}", out.status, text.trim_end());
-    }
-    Ok(text)
-}
-
 /// A command with nothing of the caller's environment: PATH is the
 /// scratch root's bin (and where solo5-elftool was unpacked, when the
 /// tenders package was not made) and the system's.
@@ -94,7 +78,7 @@ fn clean(program: &str, work: &Path, bins: &[PathBuf]) -> Command {
 fn script(work: &Path, bins: &[PathBuf], text: &str) -> Result<String> {
     let path = work.join("steps.sh");
     std::fs::write(&path, format!("set -eux\n{text}")).context("cannot write the script")?;
-    sh(clean("/bin/sh", work, bins).arg(&path))
+    process::all_output(clean("/bin/sh", work, bins).arg(&path))
 }
 
 /// The install layout, staged as `install --prefix /usr --destdir D` does.
@@ -192,26 +176,30 @@ fn unpack(deb_or_tar: &Path, into: &Path) -> Result<()> {
     std::fs::create_dir_all(into)?;
     let name = deb_or_tar.display().to_string();
     if name.ends_with(".deb") {
-        sh(Command::new("dpkg-deb").arg("-x").arg(deb_or_tar).arg(into))?;
+        process::all_output(Command::new("dpkg-deb").arg("-x").arg(deb_or_tar).arg(into))?;
     } else {
-        sh(Command::new("tar")
-            .arg("-xzf")
-            .arg(deb_or_tar)
-            .arg("-C")
-            .arg(into)
-            .arg("--strip-components=1"))?;
+        process::all_output(
+            Command::new("tar")
+                .arg("-xzf")
+                .arg(deb_or_tar)
+                .arg("-C")
+                .arg(into)
+                .arg("--strip-components=1"),
+        )?;
     }
     Ok(())
 }
 
 /// Control fields a user's dpkg relies on.
 fn check_debs(made: &dist::Made) -> Result<String> {
-    let arch = sh(Command::new("dpkg").arg("--print-architecture"))?;
+    let arch = process::all_output(Command::new("dpkg").arg("--print-architecture"))?;
     let arch = arch.trim();
     let field = |deb: &Path, f: &str| -> Result<String> {
-        Ok(sh(Command::new("dpkg-deb").arg("-f").arg(deb).arg(f))?
-            .trim()
-            .to_string())
+        Ok(
+            process::all_output(Command::new("dpkg-deb").arg("-f").arg(deb).arg(f))?
+                .trim()
+                .to_string(),
+        )
     };
     let all: Vec<&PathBuf> = made
         .host_deb
@@ -240,11 +228,11 @@ fn check_debs(made: &dist::Made) -> Result<String> {
     }
     // As root, dpkg can say whether the packages would install here (the
     // cross packages need the tenders package beside them).
-    let root = sh(Command::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0");
+    let root = process::all_output(Command::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0");
     if root && made.host_deb.is_some() {
         let mut cmd = Command::new("dpkg");
         cmd.args(["--dry-run", "-i"]).args(&all);
-        sh(&mut cmd)?;
+        process::all_output(&mut cmd)?;
         said.push_str(", dpkg --dry-run -i ok");
     }
     Ok(said)

@@ -4,12 +4,18 @@
 
 use super::judge::Outcome;
 use crate::model::tests::Test;
+use crate::util::process;
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Runs a short command for its effect.
+fn sh(argv: &[&str]) -> Result<()> {
+    process::check(Command::new(argv[0]).args(&argv[1..]))
+}
 
 /// Network namespace with tap devices, deleted on drop.
 pub struct NetNs {
@@ -45,20 +51,6 @@ impl Drop for NetNs {
             .args(["netns", "del", &self.name])
             .output();
     }
-}
-
-pub fn sh(argv: &[&str]) -> Result<()> {
-    let out = Command::new(argv[0])
-        .args(&argv[1..])
-        .output()
-        .with_context(|| format!("cannot run {}", argv[0]))?;
-    anyhow::ensure!(
-        out.status.success(),
-        "{} failed: {}",
-        argv.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    Ok(())
 }
 
 /// Runs one cell on this machine.
