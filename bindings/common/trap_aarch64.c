@@ -17,33 +17,20 @@
  * An exception is fatal: the handler prints what happened (exception
  * class, ESR, FAR, the faulting pc and what an abort was) and ends the
  * unikernel with SOLO5_EXIT_ABORT, handing the tender a cookie with the
- * registers at the exception (see struct trap_cookie) for its core dump.
+ * registers at the exception (hvt_trap_aarch64.h) for its core dump.
  */
 
 #include "bindings.h"
+#include "hvt_abi.h"
+#include "hvt_trap_aarch64.h"
 
 /*
- * The halt cookie of a trap; must match tenders/hvt/hvt_cpu_aarch64.h. The
- * tender may read up to HVT_HALT_COOKIE_MAX bytes from the cookie, so it
- * lives in a buffer of that size.
+ * The halt cookie of a trap (hvt_trap_aarch64.h). The tender may read up to
+ * HVT_HALT_COOKIE_MAX bytes from the cookie, so it lives in a buffer of
+ * that size.
  */
-#define TRAP_COOKIE_MAGIC 0x3170617274343661ULL /* "a64trap1" */
-#define TRAP_COOKIE_SIZE 512
-
-struct trap_cookie {
-    uint64_t magic;
-    uint64_t vector; /* offset of the entry in the table / 0x80 */
-    uint64_t esr;
-    uint64_t far;
-    uint64_t elr; /* where the exception happened */
-    uint64_t spsr;
-    uint64_t sp;
-    uint64_t x[31]; /* x0-x30 */
-};
-
-_Static_assert(sizeof(struct trap_cookie) == 38 * 8, "trap_cookie layout");
-_Static_assert(sizeof(struct trap_cookie) <= TRAP_COOKIE_SIZE,
-               "trap_cookie must fit its buffer");
+_Static_assert(sizeof(struct hvt_aarch64_trap_cookie) <= HVT_HALT_COOKIE_MAX,
+               "the trap cookie must fit its buffer");
 
 /* What trap_common leaves on the trap stack, lowest address first. */
 struct trap_frame {
@@ -61,7 +48,7 @@ _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE,
 _Static_assert(TRAP_FRAME_SIZE % 16 == 0, "SP must stay 16-byte aligned");
 
 static uint8_t trap_stack[16384] __attribute__((aligned(16)));
-static uint8_t cookie_buf[TRAP_COOKIE_SIZE] __attribute__((aligned(16)));
+static uint8_t cookie_buf[HVT_HALT_COOKIE_MAX] __attribute__((aligned(16)));
 
 /*
  * The vector table (2 KiB aligned, as VBAR_EL1 requires). Each entry moves
@@ -245,11 +232,12 @@ static void report_abort(uint64_t esr, uint64_t far)
 void trap_handler(const struct trap_frame *f)
 {
     static int nesting;
-    struct trap_cookie *c = (struct trap_cookie *)(void *)cookie_buf;
+    struct hvt_aarch64_trap_cookie *c =
+        (struct hvt_aarch64_trap_cookie *)(void *)cookie_buf;
     unsigned vec = (unsigned)f->vector & 15;
     unsigned ec = ESR_EC(f->esr);
 
-    c->magic = TRAP_COOKIE_MAGIC;
+    c->magic = HVT_AARCH64_TRAP_COOKIE_MAGIC;
     c->vector = f->vector;
     c->esr = f->esr;
     c->far = f->far;

@@ -15,10 +15,12 @@
  *
  * An exception is fatal: the handler prints what happened and ends the
  * unikernel with SOLO5_EXIT_ABORT, handing the tender a cookie that
- * describes the trap (see struct trap_cookie) for its core dump.
+ * describes the trap (hvt_trap_x86_64.h) for its core dump.
  */
 
 #include "bindings.h"
+#include "hvt_abi.h"
+#include "hvt_trap_x86_64.h"
 
 #define GDT_CODE 0x08
 #define GDT_DATA 0x10
@@ -31,32 +33,12 @@
 #define TRAP_VECTORS 32
 
 /*
- * The halt cookie of a trap. The first seven fields have the layout
- * Solo5's tenders expect (so their core dumps show where a trap happened);
- * the rest extends it for solo5-ng's tender, which recognises the
- * extension by (magic). The tender may read up to HVT_HALT_COOKIE_MAX bytes
- * from the cookie, so it lives in a buffer of that size.
+ * The halt cookie of a trap (hvt_trap_x86_64.h). The tender may read up to
+ * HVT_HALT_COOKIE_MAX bytes from the cookie, so it lives in a buffer of
+ * that size.
  */
-#define TRAP_COOKIE_MAGIC 0x3170617274747668ULL /* "hvttrap1" */
-#define TRAP_COOKIE_SIZE 512
-
-struct trap_cookie {
-    uint64_t cr2;
-    uint64_t ec;
-    uint64_t rip;
-    uint64_t cs;
-    uint64_t rflags;
-    uint64_t rsp;
-    uint64_t ss;
-    uint64_t magic;
-    uint64_t vector;
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-};
-
-_Static_assert(sizeof(struct trap_cookie) == 24 * 8, "trap_cookie layout");
-_Static_assert(sizeof(struct trap_cookie) <= TRAP_COOKIE_SIZE,
-               "trap_cookie must fit its buffer");
+_Static_assert(sizeof(struct hvt_x86_64_trap_cookie) <= HVT_HALT_COOKIE_MAX,
+               "the trap cookie must fit its buffer");
 
 /* What the entry stubs below leave on the stack, lowest address first. */
 struct trap_frame {
@@ -108,7 +90,7 @@ static struct tss64 tss __attribute__((aligned(16)));
 static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
 static uint8_t trap_stack[16384] __attribute__((aligned(16)));
 static uint8_t fault_stack[8192] __attribute__((aligned(16)));
-static uint8_t cookie_buf[TRAP_COOKIE_SIZE] __attribute__((aligned(16)));
+static uint8_t cookie_buf[HVT_HALT_COOKIE_MAX] __attribute__((aligned(16)));
 
 /*
  * Entry stubs: each pushes a 0 where the CPU pushes no error code, then the
@@ -246,7 +228,8 @@ static void report_page_fault(uint64_t ec, uint64_t cr2)
 void trap_handler(const struct trap_frame *f)
 {
     static int nesting;
-    struct trap_cookie *c = (struct trap_cookie *)(void *)cookie_buf;
+    struct hvt_x86_64_trap_cookie *c =
+        (struct hvt_x86_64_trap_cookie *)(void *)cookie_buf;
     uint64_t cr2;
     unsigned vec = (unsigned)f->vector % TRAP_VECTORS;
 
@@ -259,7 +242,7 @@ void trap_handler(const struct trap_frame *f)
     c->rflags = f->rflags;
     c->rsp = f->rsp;
     c->ss = f->ss;
-    c->magic = TRAP_COOKIE_MAGIC;
+    c->magic = HVT_X86_64_TRAP_COOKIE_MAGIC;
     c->vector = f->vector;
     c->rax = f->rax;
     c->rbx = f->rbx;

@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: ISC
  *
  * hvt_cpu_aarch64.h: aarch64 facts shared by the tender's aarch64 files: the
- * low memory layout, the MMIO window, the translation regime the guest
- * starts in, and the halt cookie the guest passes when it dies of an
- * exception.
+ * low memory layout, the MMIO window and the translation regime the guest
+ * starts in. (The halt cookie of a guest that dies of an exception is in
+ * hvt_trap_aarch64.h.)
  *
  * Guest physical memory (identity-mapped, 4 KiB pages):
  *   0x00000       page zero             never mapped
@@ -50,27 +50,6 @@
 /* MAIR_EL1 attribute indices used by the page tables. */
 #define A64_ATTR_NORMAL 0 /* write-back cacheable */
 #define A64_ATTR_DEVICE 1 /* Device-nGnRnE */
-
-/*
- * The halt cookie of a guest that died of an exception. Must match
- * bindings/common/trap_aarch64.c. Solo5's aarch64 binding passes no
- * cookie.
- */
-#define A64_TRAP_COOKIE_MAGIC 0x3170617274343661ULL /* "a64trap1" */
-
-struct a64_trap_cookie {
-    uint64_t magic;
-    uint64_t vector;
-    uint64_t esr;
-    uint64_t far;
-    uint64_t elr;
-    uint64_t spsr;
-    uint64_t sp;
-    uint64_t x[31];
-};
-
-_Static_assert(sizeof(struct a64_trap_cookie) == 38 * 8,
-               "a64_trap_cookie layout");
 
 /* ESR_ELx.EC, the exception class. */
 #define A64_ESR_EC(esr) ((unsigned)((esr) >> 26) & 0x3f)

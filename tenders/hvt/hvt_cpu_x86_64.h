@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: ISC
  *
  * hvt_cpu_x86_64.h: x86_64 facts shared by the tender's x86_64 files: the
- * low memory layout, control register bits, the boot GDT, and the halt
- * cookie the guest passes when it dies of a CPU exception.
+ * low memory layout, control register bits and the boot GDT. (The halt
+ * cookie of a guest that dies of a CPU exception is in hvt_trap_x86_64.h.)
  *
  * Low guest memory (below HVT_GUEST_MIN_BASE):
  *   0x00000  page zero            never mapped
@@ -55,31 +55,5 @@
 #define X86_EFER_LMA (1ULL << 10)
 #define X86_EFER_NXE (1ULL << 11)
 #define X86_RFLAGS_RESERVED (1ULL << 1)
-
-/*
- * The halt cookie of a guest that died of a CPU exception. The first seven
- * fields are what Solo5's hvt bindings pass; solo5-ng's binding appends the
- * general purpose registers, marked by (magic). Must match
- * bindings/common/trap_x86_64.c.
- */
-#define X86_TRAP_COOKIE_MAGIC 0x3170617274747668ULL /* "hvttrap1" */
-
-struct x86_trap_cookie {
-    uint64_t cr2;
-    uint64_t ec;
-    uint64_t rip;
-    uint64_t cs;
-    uint64_t rflags;
-    uint64_t rsp;
-    uint64_t ss;
-    /* solo5-ng extension */
-    uint64_t magic;
-    uint64_t vector;
-    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
-    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-};
-
-_Static_assert(sizeof(struct x86_trap_cookie) == 24 * 8,
-               "x86_trap_cookie layout");
 
 #endif /* TENDER_HVT_CPU_X86_64_H */

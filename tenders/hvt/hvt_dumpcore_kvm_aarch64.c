@@ -17,6 +17,7 @@
 
 #include "hvt.h"
 #include "hvt_cpu_aarch64.h"
+#include "hvt_trap_aarch64.h"
 
 void hvt_dumpcore_arch_prstatus(struct tender *t, const void *cookie,
                                 prstatus_t *ps);
@@ -78,8 +79,8 @@ void hvt_dumpcore_arch_prstatus(struct tender *t, const void *cookie,
     get(t, CORE_REG(regs.pc), &u->pc);
     get(t, CORE_REG(regs.pstate), &u->pstate);
 
-    const struct a64_trap_cookie *c = cookie;
-    if (c == NULL || c->magic != A64_TRAP_COOKIE_MAGIC)
+    const struct hvt_aarch64_trap_cookie *c = cookie;
+    if (c == NULL || c->magic != HVT_AARCH64_TRAP_COOKIE_MAGIC)
         return;
     ps->pr_cursig = (short)exception_signal(c->vector, c->esr);
     for (unsigned i = 0; i < 31; i++)

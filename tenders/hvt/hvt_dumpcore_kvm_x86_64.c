@@ -16,7 +16,7 @@
 #include <sys/user.h>
 
 #include "hvt.h"
-#include "hvt_cpu_x86_64.h"
+#include "hvt_trap_x86_64.h"
 
 void hvt_dumpcore_arch_prstatus(struct tender *t, const void *cookie,
                                 prstatus_t *ps);
@@ -84,14 +84,14 @@ void hvt_dumpcore_arch_prstatus(struct tender *t, const void *cookie,
     if (cookie == NULL)
         return;
 
-    const struct x86_trap_cookie *c = cookie;
+    const struct hvt_x86_64_trap_cookie *c = cookie;
     u->rip = c->rip;
     u->cs = c->cs;
     u->eflags = c->rflags;
     u->rsp = c->rsp;
     u->ss = c->ss;
     ps->pr_cursig = SIGSEGV;
-    if (c->magic != X86_TRAP_COOKIE_MAGIC)
+    if (c->magic != HVT_X86_64_TRAP_COOKIE_MAGIC)
         return;
     ps->pr_cursig = (short)vector_signal(c->vector);
     u->rax = c->rax;
