@@ -122,7 +122,7 @@ pub fn render(targets: &Targets) -> String {
             p.push(seccomp.clone());
             String::new()
         } else {
-            p.push(a.packages.debian.clone());
+            p.extend(a.packages.debian.iter().cloned());
             let deb = a.debian_arch.clone();
             p.push(format!("{seccomp}:{deb}"));
             p.push(seccomp.clone());

@@ -227,10 +227,8 @@ fn report(
     for r in &tc.rejected {
         println!("  passed over ({} role) {}: {}", r.role, r.tool, r.reason);
     }
-    let cross_pkg = arch
-        .packages
-        .for_distro(distro)
-        .unwrap_or(&arch.packages.debian);
+    let cross_pkgs = arch.packages.for_distro(distro);
+    let cross_pkg = cross_pkgs.join(" ");
     let native_pkg = t
         .packages
         .native_cc
@@ -261,19 +259,16 @@ fn report(
             Role::Build => format!("install {native_pkg}, or set CC"),
         };
         println!("    fix: {fix}");
-        want.packages.insert(
-            if native || p.role == Role::Build {
-                native_pkg
-            } else {
-                cross_pkg
-            }
-            .to_string(),
-        );
+        if native || p.role == Role::Build {
+            want.packages.insert(native_pkg.to_string());
+        } else {
+            want.packages.extend(cross_pkgs.iter().cloned());
+        }
     }
     if !native {
         // Cross builds need the cross compiler even when clang covers the
         // target: the tenders are Linux programs of the arch.
-        want.packages.insert(cross_pkg.to_string());
+        want.packages.extend(cross_pkgs.iter().cloned());
     }
 
     println!("can build (the same plan `cargo xtask build` runs):");

@@ -48,7 +48,7 @@ pub struct Arch {
     pub target_cflags: Vec<String>,
     #[serde(default)]
     pub binding_cflags: Vec<String>,
-    pub packages: Packages,
+    pub packages: PackageLists,
     pub guest: Option<Guest>,
 }
 
