@@ -34,13 +34,6 @@ __attribute__((noreturn)) static inline void stub_hang(void)
 #define STUB_NOTE_ABI_TARGET 0
 #define STUB_NOTE_ABI_VERSION 1
 
-ABI1_NOTE_DECLARE_BEGIN
-{
-    .abi_target = STUB_NOTE_ABI_TARGET,
-    .abi_version = STUB_NOTE_ABI_VERSION,
-}
-ABI1_NOTE_DECLARE_END
-
 /*
  * Stack protector support: code is built with -fstack-protector-strong and
  * -mstack-protector-guard=global, so a canary variable and a failure handler
@@ -151,8 +144,8 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
     return SOLO5_R_EUNSPEC;
 }
 
-solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf,
-                              size_t size, size_t *read_size)
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
+                              size_t *read_size)
 {
     (void)handle;
     (void)buf;
@@ -189,3 +182,9 @@ solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
     (void)size;
     return SOLO5_R_EUNSPEC;
 }
+
+/* Last in the file: the macros end a declaration clang-format cannot see. */
+ABI1_NOTE_DECLARE_BEGIN{
+    .abi_target = STUB_NOTE_ABI_TARGET,
+    .abi_version = STUB_NOTE_ABI_VERSION,
+} ABI1_NOTE_DECLARE_END
