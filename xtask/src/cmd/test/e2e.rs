@@ -357,6 +357,30 @@ fn run_arch(
     if guest_cells.is_empty() {
         return;
     }
+    let qemu_missing = cfg.targets.arch[&kit.arch].guest.as_ref().and_then(|g| {
+        toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot())
+            .is_none()
+            .then(|| {
+                format!(
+                    "{} is not installed (install {})",
+                    g.qemu, g.qemu_packages.debian
+                )
+            })
+    });
+    if let Some(why) = qemu_missing {
+        let ci = std::env::var("CI").as_deref() == Ok("true");
+        for (b, _) in &guest_cells {
+            out.push((
+                name(b),
+                if ci {
+                    Verdict::Fail(why.clone())
+                } else {
+                    Verdict::Skip(why.clone())
+                },
+            ));
+        }
+        return;
+    }
     if cfg.targets.arch[&kit.arch].guest.is_none() {
         for (b, _) in &guest_cells {
             out.push((
