@@ -209,8 +209,10 @@ pub fn verdict(cfg: &Config, plan: &plan::Plan, tools: &ToolFlags) -> Verdict {
             v.lines
                 .push(format!("  {} toolchain: {}", p.role, p.message));
             if let Some(what) = named {
-                v.failures
-                    .push(format!("{what} for {} is unusable: {}", a.arch, p.message));
+                let f = format!("{what} for {} is unusable: {}", a.arch, p.message);
+                if !v.failures.contains(&f) {
+                    v.failures.push(f);
+                }
             }
         }
     }
