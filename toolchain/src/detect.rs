@@ -313,19 +313,21 @@ fn compiler_candidates(role: Role, req: &Request) -> Vec<Candidate> {
 
 /// Why a probed compiler cannot serve `role` for `req`, if it cannot.
 pub fn verdict(c: &Compiler, role: Role, req: &Request) -> Option<String> {
+    // An arch is known by its GNU triple, not by its name in targets.toml
+    // (two arches may share a triple and differ in flags).
     let want = if role == Role::Build {
-        &req.build_arch
+        req.build_arch.clone()
     } else {
-        &req.arch
+        arch_of_triple(&req.gnu_triple)
     };
     let machine_arch = arch_of_triple(&c.machine);
-    if machine_arch != *want {
+    if machine_arch != want {
         return Some(format!(
             "-dumpmachine says {} ({}), but {} is needed for {}",
             c.machine, machine_arch, want, role
         ));
     }
-    if c.arch != *want {
+    if c.arch != want {
         return Some(format!(
             "its predefined macros say it emits {} code, but {} is needed",
             c.arch, want

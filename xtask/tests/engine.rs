@@ -161,13 +161,7 @@ impl Tree {
             .tempdir()
             .expect("cannot create a temp dir");
         let root = dir.path().join("tree");
-        std::fs::create_dir(&root).unwrap();
-        for name in COPIED {
-            let from = src.join(name);
-            if from.exists() {
-                copy_tree(&from, &root.join(name));
-            }
-        }
+        copy_sources(src, &root);
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
         let xtask = freeze(Path::new(env!("CARGO_BIN_EXE_xtask")), &bin.join("xtask"));
@@ -190,16 +184,7 @@ impl Tree {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.xtask);
-        cmd.args(args)
-            .env("SOLO5_XTASK_ROOT", &self.root)
-            .env("SOLO5_ELFTOOL", &self.elftool)
-            .current_dir(&self.root)
-            .stdin(Stdio::null());
-        for v in TOOL_ENV {
-            cmd.env_remove(v);
-        }
-        cmd
+        xtask_command(&self.xtask, &self.root, &self.elftool, args)
     }
 
     /// Runs a command that must succeed and returns its output.

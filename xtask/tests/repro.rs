@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 mod common;
 use common::*;
@@ -29,29 +29,11 @@ fn contents(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
     }
 }
 
-/// Copies the sources from `src` to `root`.
-fn copy_sources(src: &Path, root: &Path) {
-    std::fs::create_dir_all(root).unwrap();
-    for name in COPIED {
-        let from = src.join(name);
-        if from.exists() {
-            copy_tree(&from, &root.join(name));
-        }
-    }
-}
-
 /// Builds and packages the sources in `root`.
 fn build_and_package(root: &Path, elftool: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(["dist", "-j2"])
-        .env("SOLO5_XTASK_ROOT", root)
-        .env("SOLO5_ELFTOOL", elftool)
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .current_dir(root)
-        .stdin(Stdio::null());
-    for v in TOOL_ENV {
-        cmd.env_remove(v);
-    }
+    let xtask = Path::new(env!("CARGO_BIN_EXE_xtask"));
+    let mut cmd = xtask_command(xtask, root, elftool, &["dist", "-j2"]);
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
     let out = cmd.output().expect("cannot run the xtask binary");
     assert!(
         out.status.success(),

@@ -1,8 +1,8 @@
 //! Helpers shared by the integration tests that build scratch copies of
-//! the tree (engine.rs, repro.rs).
+//! the tree (engine.rs, repro.rs, new_binding.rs).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 /// What a scratch tree needs from the repository.
@@ -74,4 +74,32 @@ pub fn copy_tree(from: &Path, to: &Path) {
     } else {
         std::fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
     }
+}
+
+/// Copies what a scratch tree needs (`COPIED`) from the tree at `src` to
+/// `root`.
+pub fn copy_sources(src: &Path, root: &Path) {
+    std::fs::create_dir_all(root).unwrap();
+    for name in COPIED {
+        let from = src.join(name);
+        if from.exists() {
+            copy_tree(&from, &root.join(name));
+        }
+    }
+}
+
+/// The xtask binary `xtask` pointed at the scratch tree `root`, with
+/// `elftool` as its solo5-elftool, run in `root` with no stdin and none of
+/// the ambient toolchain variables.
+pub fn xtask_command(xtask: &Path, root: &Path, elftool: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(xtask);
+    cmd.args(args)
+        .env("SOLO5_XTASK_ROOT", root)
+        .env("SOLO5_ELFTOOL", elftool)
+        .current_dir(root)
+        .stdin(Stdio::null());
+    for v in TOOL_ENV {
+        cmd.env_remove(v);
+    }
+    cmd
 }
