@@ -5,7 +5,8 @@
 //! test) fail when the committed file differs from what would be written.
 
 use crate::model::config;
-use crate::model::targets::{RunnerKind, Targets};
+use crate::model::targets::Targets;
+use crate::runner::{place, Placement};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -205,10 +206,15 @@ pub fn render(targets: &Targets) -> String {
         let support = &linux.expect("arches come from host.linux")[*arch];
         for b in support.bindings.iter().map(|b| b.get_ref()) {
             let binding = &targets.binding[b];
-            if binding.runner == RunnerKind::None || binding.sources.is_empty() {
-                continue; // never runs (checked by every build), or not landed
+            if binding.sources.is_empty() {
+                continue; // not landed
             }
-            let native = *arch == build_arch && binding.runner == RunnerKind::Host;
+            // CI machines' KVM is not trusted to run real guests.
+            let native = match place(b, binding.runner, *arch == build_arch, || false) {
+                Placement::Native => true,
+                Placement::Guest => false,
+                Placement::BuildOnly | Placement::Unavailable(_) => continue,
+            };
             let mut extra: Vec<&str> = vec!["iproute2", "iputils-ping"];
             if let Some(g) = &a.guest {
                 extra.push(&g.qemu_packages.debian);

@@ -24,6 +24,27 @@ pub enum Placement {
     Unavailable(String),
 }
 
+/// Where a binding with runner `kind` runs, given whether the arch is the
+/// machine's own and whether its KVM runs real guests (asked only for
+/// `kvm`). The one rule; `Runners` and the generated CI workflow use it.
+pub fn place(
+    binding: &str,
+    kind: RunnerKind,
+    own_arch: bool,
+    kvm_usable: impl FnOnce() -> bool,
+) -> Placement {
+    match kind {
+        RunnerKind::None => Placement::BuildOnly,
+        RunnerKind::Qemu => Placement::Unavailable(format!(
+            "{binding} unikernels boot as QEMU machines of their own; that runner has not landed yet"
+        )),
+        RunnerKind::Host | RunnerKind::Kvm if !own_arch => Placement::Guest,
+        RunnerKind::Host => Placement::Native,
+        RunnerKind::Kvm if kvm_usable() => Placement::Native,
+        RunnerKind::Kvm => Placement::Guest,
+    }
+}
+
 /// Decides placements, probing each (arch, binding) at most once per
 /// command and saying once what it decided.
 pub struct Runners<'a> {
@@ -63,51 +84,31 @@ impl<'a> Runners<'a> {
     /// reports hardware virtualisation (the real decision also runs the
     /// probe unikernel).
     pub fn placement_without_probe(&self, arch: &str, binding: &str) -> Placement {
-        let kvm = self
-            .cfg
-            .targets
-            .binding
-            .get(binding)
-            .is_some_and(|b| b.runner == RunnerKind::Kvm);
-        if kvm && arch == self.cfg.build_arch {
-            return if kvm::summary().0 {
-                Placement::Native
-            } else {
-                Placement::Guest
-            };
+        match self.cfg.targets.binding.get(binding) {
+            Some(b) => place(binding, b.runner, arch == self.cfg.build_arch, || {
+                kvm::summary().0
+            }),
+            None => self.decide(arch, binding),
         }
-        self.decide(arch, binding)
     }
 
     fn decide(&self, arch: &str, binding: &str) -> Placement {
         let Some(b) = self.cfg.targets.binding.get(binding) else {
             return Placement::Unavailable(format!("binding {binding} is not in targets.toml"));
         };
-        let native_arch = arch == self.cfg.build_arch;
-        match b.runner {
-            RunnerKind::None => Placement::BuildOnly,
-            RunnerKind::Qemu => Placement::Unavailable(format!(
-                "{binding} unikernels boot as QEMU machines of their own; that runner has not landed yet"
-            )),
-            RunnerKind::Host | RunnerKind::Kvm if !native_arch => Placement::Guest,
-            RunnerKind::Host => Placement::Native,
-            RunnerKind::Kvm => {
-                let layout = Layout::new(arch);
-                let probe = b
-                    .kvm_probe
-                    .as_deref()
-                    .map(|t| self.root.join(layout.unikernel(t, binding)));
-                let Some(tender) = self.tender(arch, binding) else {
-                    return Placement::Guest;
-                };
-                let (ok, why) = kvm::qualify(&tender, probe.as_deref());
-                println!("{binding}: {why}");
-                if ok {
-                    Placement::Native
-                } else {
-                    Placement::Guest
-                }
-            }
-        }
+        let own_arch = arch == self.cfg.build_arch;
+        place(binding, b.runner, own_arch, || {
+            let layout = Layout::new(arch);
+            let probe = b
+                .kvm_probe
+                .as_deref()
+                .map(|t| self.root.join(layout.unikernel(t, binding)));
+            let Some(tender) = self.tender(arch, binding) else {
+                return false;
+            };
+            let (ok, why) = kvm::qualify(&tender, probe.as_deref());
+            println!("{binding}: {why}");
+            ok
+        })
     }
 }
