@@ -24,7 +24,8 @@ struct ToolStamp {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CacheFile {
-    /// Bumped when the cached format or the probes change meaning.
+    /// Bumped when the cached format or the probes change meaning (6: a
+    /// compiler's arch is named from the request's `arches`).
     format: u32,
     /// The program that probed (size and mtime of its executable): a
     /// rebuilt xtask may probe differently, so it re-probes.
@@ -34,7 +35,7 @@ struct CacheFile {
     toolchains: Toolchains,
 }
 
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 fn stamp(path: &Path) -> Option<ToolStamp> {
     // Follow symlinks: /usr/bin/gcc -> gcc-12 changes when the target does.

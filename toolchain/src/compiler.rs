@@ -39,8 +39,8 @@ pub struct Compiler {
     pub version: Version,
     /// What `-dumpmachine` printed.
     pub machine: String,
-    /// Arch name derived from the predefined macros (x86_64, aarch64,
-    /// ppc64le, ...), the ground truth for what the compiler emits.
+    /// The arch whose macros ([`ArchId::macros`]) it predefines, the
+    /// ground truth for what it emits; "unknown" when none matches.
     pub arch: String,
     /// The compiler's own header directory (stddef.h, stdint.h, ...).
     pub include_dir: PathBuf,
@@ -72,37 +72,51 @@ impl Compiler {
     }
 }
 
-/// Maps the first component of a GNU triple to our arch names.
-pub fn arch_of_triple(triple: &str) -> String {
-    let first = triple.split('-').next().unwrap_or("");
-    match first {
-        "amd64" | "x86_64" => "x86_64".into(),
-        "arm64" | "aarch64" => "aarch64".into(),
-        "powerpc64le" | "ppc64le" => "ppc64le".into(),
-        other => other.into(),
+/// How to recognise a compiler for one arch. The caller supplies these
+/// (from targets.toml); this crate knows no arch by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchId {
+    /// The arch's name, as `Compiler::arch` and requests spell it.
+    pub name: String,
+    /// First components of a GNU triple that mean this arch, as
+    /// `-dumpmachine` may print them (`x86_64`, `amd64`).
+    pub triple_names: Vec<String>,
+    /// Macros a compiler for this arch predefines, all of them.
+    pub macros: Vec<String>,
+}
+
+impl ArchId {
+    /// Whether the first component of `triple` names this arch.
+    pub fn names_triple(&self, triple: &str) -> bool {
+        let first = triple.split('-').next().unwrap_or("");
+        self.triple_names.iter().any(|n| n == first)
+    }
+
+    /// Whether every one of this arch's macros is in `macros`. An arch
+    /// without macros matches nothing: it could not be told apart.
+    pub fn matches_macros(&self, macros: &BTreeMap<String, String>) -> bool {
+        !self.macros.is_empty() && self.macros.iter().all(|m| macros.contains_key(m))
     }
 }
 
-/// Arch from predefined macros, which cannot lie about what is emitted.
-fn arch_of_macros(macros: &BTreeMap<String, String>) -> String {
-    let has = |m: &str| macros.contains_key(m);
-    if has("__x86_64__") {
-        "x86_64".into()
-    } else if has("__aarch64__") {
-        "aarch64".into()
-    } else if has("__powerpc64__") && has("__LITTLE_ENDIAN__") {
-        "ppc64le".into()
-    } else if has("__powerpc64__") {
-        "ppc64".into()
-    } else if has("__i386__") {
-        "i386".into()
-    } else if has("__arm__") {
-        "arm".into()
-    } else if has("__riscv") {
-        "riscv64".into()
-    } else {
-        "unknown".into()
+/// The arch in `arches` whose first triple component this is.
+pub fn arch_of_triple<'a>(triple: &str, arches: &'a [ArchId]) -> Option<&'a ArchId> {
+    arches.iter().find(|a| a.names_triple(triple))
+}
+
+/// The arch whose macros are all predefined, the ground truth for what is
+/// emitted; "unknown" when there is none. When several match (one arch's
+/// macros a subset of another's, as `__powerpc64__` alone would be of
+/// `__powerpc64__` plus `__LITTLE_ENDIAN__`), the one with the most wins.
+pub fn arch_of_macros(macros: &BTreeMap<String, String>, arches: &[ArchId]) -> String {
+    let mut best: Option<&ArchId> = None;
+    for a in arches.iter().filter(|a| a.matches_macros(macros)) {
+        match best {
+            Some(b) if b.macros.len() >= a.macros.len() => {}
+            _ => best = Some(a),
+        }
     }
+    best.map_or_else(|| "unknown".to_string(), |a| a.name.clone())
 }
 
 /// Parses the output of `-dM -E`.
@@ -123,14 +137,15 @@ fn macro_u32(macros: &BTreeMap<String, String>, name: &str) -> Option<u32> {
     macros.get(name).and_then(|v| v.trim().parse().ok())
 }
 
-/// Asks the compiler at `path` (with identity `args`) what it is. Its
-/// refusal when it does not answer like a GCC or clang compiler; verdicts
-/// such as "too old" are left to the caller. `Err` when it could not be
-/// asked (see [`exec`]).
+/// Asks the compiler at `path` (with identity `args`) what it is; its arch
+/// is named from `arches`. Its refusal when it does not answer like a GCC
+/// or clang compiler; verdicts such as "too old" are left to the caller.
+/// `Err` when it could not be asked (see [`exec`]).
 pub fn probe(
     path: &Path,
     args: &[String],
     source: &str,
+    arches: &[ArchId],
     scratch: &Path,
 ) -> Result<Answer<Compiler>> {
     let mut c = Compiler {
@@ -198,7 +213,7 @@ pub fn probe(
             )))
         }
     };
-    c.arch = arch_of_macros(&macros);
+    c.arch = arch_of_macros(&macros, arches);
     c.pie_default = macros.contains_key("__PIE__") || macros.contains_key("__pie__");
     let inc = c
         .run(&["-print-file-name=include"])?
@@ -279,13 +294,26 @@ pub fn compile_probe_object(c: &Compiler, scratch: &Path, name: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::real_arches;
+
+    fn macros(names: &[&str]) -> BTreeMap<String, String> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), "1".to_string()))
+            .collect()
+    }
 
     #[test]
-    fn triples_map_to_arches() {
-        assert_eq!(arch_of_triple("x86_64-linux-gnu"), "x86_64");
-        assert_eq!(arch_of_triple("aarch64-unknown-linux-gnu"), "aarch64");
-        assert_eq!(arch_of_triple("powerpc64le-linux-gnu"), "ppc64le");
-        assert_eq!(arch_of_triple("arm64-apple-darwin"), "aarch64");
+    fn triples_map_to_arches_by_their_first_component() {
+        let arches = real_arches();
+        let name = |t: &str| arch_of_triple(t, &arches).map(|a| a.name.as_str());
+        assert_eq!(name("x86_64-linux-gnu"), Some("x86_64"));
+        assert_eq!(name("amd64-unknown-freebsd"), Some("x86_64"));
+        assert_eq!(name("aarch64-unknown-linux-gnu"), Some("aarch64"));
+        assert_eq!(name("arm64-apple-darwin"), Some("aarch64"));
+        assert_eq!(name("powerpc64le-linux-gnu"), Some("ppc64le"));
+        assert_eq!(name("riscv64-linux-gnu"), None);
+        assert_eq!(name("powerpc64-linux-gnu"), None);
     }
 
     #[test]
@@ -293,6 +321,42 @@ mod tests {
         let m = parse_macros("#define __GNUC__ 12\n#define __x86_64__ 1\n#define EMPTY\n");
         assert_eq!(m.get("__GNUC__").map(String::as_str), Some("12"));
         assert!(m.contains_key("EMPTY"));
-        assert_eq!(arch_of_macros(&m), "x86_64");
+        assert_eq!(arch_of_macros(&m, &real_arches()), "x86_64");
+    }
+
+    #[test]
+    fn an_arch_needs_all_its_macros() {
+        let arches = real_arches();
+        let arch = |names: &[&str]| arch_of_macros(&macros(names), &arches);
+        assert_eq!(arch(&["__aarch64__", "__LITTLE_ENDIAN__"]), "aarch64");
+        assert_eq!(arch(&["__powerpc64__", "__LITTLE_ENDIAN__"]), "ppc64le");
+        // Big-endian ppc64 and arches targets.toml lacks are unknown.
+        assert_eq!(arch(&["__powerpc64__", "__BIG_ENDIAN__"]), "unknown");
+        assert_eq!(arch(&["__riscv"]), "unknown");
+        assert_eq!(arch(&[]), "unknown");
+        assert_eq!(arch_of_macros(&macros(&["__x86_64__"]), &[]), "unknown");
+    }
+
+    #[test]
+    fn the_most_specific_arch_wins_and_empty_macros_match_nothing() {
+        // ppc64 first: the order of the list must not decide.
+        let mut arches = real_arches();
+        arches.insert(
+            0,
+            ArchId {
+                name: "ppc64".into(),
+                triple_names: vec!["powerpc64".into()],
+                macros: vec!["__powerpc64__".into()],
+            },
+        );
+        arches.push(ArchId {
+            name: "anything".into(),
+            triple_names: vec![],
+            macros: vec![],
+        });
+        let arch = |names: &[&str]| arch_of_macros(&macros(names), &arches);
+        assert_eq!(arch(&["__powerpc64__", "__LITTLE_ENDIAN__"]), "ppc64le");
+        assert_eq!(arch(&["__powerpc64__", "__BIG_ENDIAN__"]), "ppc64");
+        assert_eq!(arch(&["__riscv"]), "unknown");
     }
 }

@@ -14,7 +14,7 @@
 //! so that nothing is concluded from it.
 
 use crate::binutils::{self, Linker, Objcopy};
-use crate::compiler::{self, arch_of_triple, Compiler, Family};
+use crate::compiler::{self, arch_of_triple, ArchId, Compiler, Family};
 use crate::exec::Answer;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -77,6 +77,9 @@ pub struct Request {
     pub gnu_triple: String,
     /// The build machine's arch.
     pub build_arch: String,
+    /// How to recognise a compiler for each known arch, `arch` and
+    /// `build_arch` among them; the others name a wrong compiler's arch.
+    pub arches: Vec<ArchId>,
     pub min_gcc: u32,
     pub min_clang: u32,
     pub overrides: Overrides,
@@ -86,6 +89,11 @@ pub struct Request {
 impl Request {
     pub fn native(&self) -> bool {
         self.arch == self.build_arch
+    }
+
+    /// The identity of the arch named `name`.
+    pub fn arch_id(&self, name: &str) -> Option<&ArchId> {
+        self.arches.iter().find(|a| a.name == name)
     }
 }
 
@@ -313,24 +321,42 @@ fn compiler_candidates(role: Role, req: &Request) -> Vec<Candidate> {
 
 /// Why a probed compiler cannot serve `role` for `req`, if it cannot.
 pub fn verdict(c: &Compiler, role: Role, req: &Request) -> Option<String> {
-    // An arch is known by its GNU triple, not by its name in targets.toml
-    // (two arches may share a triple and differ in flags).
     let want = if role == Role::Build {
-        req.build_arch.clone()
+        &req.build_arch
     } else {
-        arch_of_triple(&req.gnu_triple)
+        &req.arch
     };
-    let machine_arch = arch_of_triple(&c.machine);
-    if machine_arch != want {
+    let Some(id) = req.arch_id(want) else {
         return Some(format!(
-            "-dumpmachine says {} ({}), but {} is needed for {}",
-            c.machine, machine_arch, want, role
+            "{want} is needed for {role}, but it is not a known arch: no compiler can be recognised as one"
+        ));
+    };
+    if !id.names_triple(&c.machine) {
+        let named = match arch_of_triple(&c.machine, &req.arches) {
+            Some(other) => format!(" ({})", other.name),
+            None => String::new(),
+        };
+        return Some(format!(
+            "-dumpmachine says {}{named}, but {want} is needed for {role}",
+            c.machine
         ));
     }
-    if c.arch != want {
+    // Two arches may share a compiler (same macros, other flags): what
+    // matters is that the code it emits is the wanted arch's.
+    let same_code = |other: &str| {
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        req.arch_id(other)
+            .is_some_and(|o| sorted(&o.macros) == sorted(&id.macros))
+    };
+    if c.arch != *want && !same_code(&c.arch) {
         return Some(format!(
-            "its predefined macros say it emits {} code, but {} is needed",
-            c.arch, want
+            "its predefined macros say it emits {} code, but {want} code (predefining {}) is needed",
+            c.arch,
+            id.macros.join(", ")
         ));
     }
     let min = match c.family {
@@ -375,7 +401,7 @@ fn find_compiler(
             }
             continue;
         };
-        let why = match compiler::probe(&path, &cand.args, &cand.source, scratch)? {
+        let why = match compiler::probe(&path, &cand.args, &cand.source, &req.arches, scratch)? {
             Ok(c) => match verdict(&c, role, req) {
                 None => return Ok(Some(c)),
                 Some(why) => why,

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use toolchain::cache::{self, Origin};
-use toolchain::{detect, Family, Overrides, Request, Role, Version};
+use toolchain::{detect, ArchId, Family, Overrides, Request, Role, Version};
+
+mod support;
 
 struct Fake<'a> {
     name: &'a str,
@@ -102,12 +104,14 @@ esac
 
 const X86: &str = "#define __x86_64__ 1\n";
 const ARM: &str = "#define __aarch64__ 1\n";
+const PPC64LE: &str = "#define __powerpc64__ 1\n#define __LITTLE_ENDIAN__ 1\n";
 
 fn request(arch: &str, triple: &str, env: BTreeMap<String, String>) -> Request {
     Request {
         arch: arch.into(),
         gnu_triple: triple.into(),
         build_arch: "x86_64".into(),
+        arches: support::real_arches(),
         min_gcc: 9,
         min_clang: 12,
         overrides: Overrides::default(),
@@ -230,6 +234,76 @@ fn a_compiler_for_the_wrong_arch_is_rejected_and_says_so() {
         err.contains("-dumpmachine says x86_64-linux-gnu (x86_64), but aarch64 is needed"),
         "{err}"
     );
+}
+
+#[test]
+fn a_compiler_for_a_third_arch_is_named_from_the_identities() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Fake {
+        name: "powerpc64le-linux-gnu-gcc",
+        clang: false,
+        version: (12, 2, 0),
+        machine: "powerpc64le-linux-gnu",
+        arch_macros: PPC64LE,
+    };
+    let err = detect_target(dir.path(), &f, "aarch64", "aarch64-linux-gnu").unwrap_err();
+    assert!(
+        err.contains("-dumpmachine says powerpc64le-linux-gnu (ppc64le), but aarch64 is needed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn macros_that_contradict_dumpmachine_are_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    // Says x86_64 but predefines the big-endian half of ppc64: no arch.
+    let f = Fake {
+        name: "liar",
+        clang: false,
+        version: (12, 2, 0),
+        machine: "x86_64-linux-gnu",
+        arch_macros: "#define __powerpc64__ 1\n#define __BIG_ENDIAN__ 1\n",
+    };
+    let err = detect_target(dir.path(), &f, "x86_64", "x86_64-linux-gnu").unwrap_err();
+    assert!(
+        err.contains(
+            "its predefined macros say it emits unknown code, but x86_64 code (predefining __x86_64__) is needed"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_new_arch_is_recognised_from_its_identity_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = Fake {
+        name: "riscv64-linux-gnu-gcc",
+        clang: false,
+        version: (13, 2, 0),
+        machine: "riscv64-linux-gnu",
+        arch_macros: "#define __riscv 1\n#define __riscv_xlen 64\n",
+    };
+    let path = write_fake(dir.path(), &f);
+    let mut env = BTreeMap::new();
+    env.insert("PATH".to_string(), dir.path().display().to_string());
+    env.insert("TARGET_CC".to_string(), path.display().to_string());
+    let mut req = request("riscv64", "riscv64-linux-gnu", env);
+    let tc = detect::detect(&req, &dir.path().join("s")).unwrap();
+    let msg: Vec<_> = tc.problems_for(Role::Target).map(|p| &p.message).collect();
+    assert!(
+        msg.iter()
+            .any(|m| m.contains("riscv64 is needed for target, but it is not a known arch")),
+        "{msg:?}"
+    );
+
+    req.arches.push(ArchId {
+        name: "riscv64".into(),
+        triple_names: vec!["riscv64".into()],
+        macros: vec!["__riscv".into(), "__riscv_xlen".into()],
+    });
+    let tc = detect::detect(&req, &dir.path().join("s")).unwrap();
+    let c = tc.target_cc.expect("the riscv64 compiler is accepted");
+    assert_eq!(c.arch, "riscv64");
 }
 
 #[test]

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use toolchain::{detect, LinkerKind, Overrides, Request, Role};
 
+mod support;
+
 fn env_with(var: &str, value: &str) -> BTreeMap<String, String> {
     let mut env = detect::env_snapshot();
     for k in [
@@ -42,6 +44,7 @@ fn check(spec: &str, arch: &str, triple: &str, family: toolchain::Family) {
         arch: arch.into(),
         gnu_triple: triple.into(),
         build_arch: "x86_64".into(),
+        arches: support::real_arches(),
         min_gcc: 9,
         min_clang: 12,
         overrides: Overrides::default(),

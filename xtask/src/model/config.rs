@@ -120,6 +120,7 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
         arch: arch.to_string(),
         gnu_triple: a.gnu_triple.clone(),
         build_arch: build_arch(targets),
+        arches: targets.arch_ids(),
         min_gcc: targets.compilers.min_gcc,
         min_clang: targets.compilers.min_clang,
         overrides: Overrides {

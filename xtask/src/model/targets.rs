@@ -3,9 +3,10 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
+use toolchain::ArchId;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +41,9 @@ pub struct Arch {
     pub gnu_triple: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Macros a C compiler for this arch predefines, all of them: how
+    /// detection tells what a compiler emits.
+    pub cc_macros: Vec<String>,
     pub elf_machine: u16,
     /// The arch's name in Debian (and in .deb file names).
     pub debian_arch: String,
@@ -238,6 +242,12 @@ impl Targets {
             format!("{}:{l}:{c}", self.path.display())
         };
         for (name, arch) in &self.arch {
+            if arch.cc_macros.is_empty() {
+                bail!(
+                    "{}: arch.{name}.cc_macros is empty: a compiler for {name} could not be told apart",
+                    self.path.display()
+                );
+            }
             let ps = *arch.max_page_size.get_ref();
             if !ps.is_power_of_two() || ps < 0x1000 {
                 bail!(
@@ -378,6 +388,25 @@ impl Targets {
             .collect()
     }
 
+    /// How detection recognises a compiler for each arch.
+    pub fn arch_ids(&self) -> Vec<ArchId> {
+        self.arch
+            .iter()
+            .map(|(name, a)| {
+                let gnu_first = a.gnu_triple.split('-').next().unwrap_or("");
+                let mut triple_names = vec![name.clone(), gnu_first.to_string()];
+                triple_names.extend(a.aliases.iter().cloned());
+                let mut seen = BTreeSet::new();
+                triple_names.retain(|n| seen.insert(n.clone()));
+                ArchId {
+                    name: name.clone(),
+                    triple_names,
+                    macros: a.cc_macros.clone(),
+                }
+            })
+            .collect()
+    }
+
     /// The arch whose ELF machine is `machine`.
     pub fn arch_of_machine(&self, machine: u16) -> Option<&str> {
         self.arch
@@ -455,6 +484,42 @@ mod tests {
         assert_eq!(names(&t.linux("ppc64le").unwrap().tenders), ["spt"]);
         assert_eq!(t.compilers.min_gcc, 9);
         assert_eq!(t.compilers.min_clang, 12);
+    }
+
+    #[test]
+    fn arch_identities_come_from_the_data() {
+        let t = repo_targets();
+        let ids = t.arch_ids();
+        let id = |n: &str| ids.iter().find(|a| a.name == n).unwrap();
+        assert_eq!(ids.len(), t.arch.len());
+        assert_eq!(id("x86_64").triple_names, ["x86_64", "amd64", "x86-64"]);
+        assert_eq!(id("x86_64").macros, ["__x86_64__"]);
+        assert_eq!(id("aarch64").triple_names, ["aarch64", "arm64"]);
+        assert_eq!(id("aarch64").macros, ["__aarch64__"]);
+        assert_eq!(
+            id("ppc64le").triple_names,
+            ["ppc64le", "powerpc64le", "ppc64el"]
+        );
+        assert_eq!(id("ppc64le").macros, ["__powerpc64__", "__LITTLE_ENDIAN__"]);
+    }
+
+    #[test]
+    fn cc_macros_must_be_given() {
+        // The real path: validation finds the sources next to it.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets.toml");
+        let good = std::fs::read_to_string(&path).unwrap();
+        let parse = |text: &str| {
+            Targets::parse(text, &path)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        parse(&good).unwrap();
+        let bad = good.replacen("cc_macros = [\"__aarch64__\"]", "cc_macros = []", 1);
+        let err = parse(&bad).unwrap_err();
+        assert!(err.contains("arch.aarch64.cc_macros is empty"), "{err}");
+        let bad = good.replacen("cc_macros = [\"__aarch64__\"]\n", "", 1);
+        let err = parse(&bad).unwrap_err();
+        assert!(err.contains("cc_macros"), "{err}");
     }
 
     #[test]
