@@ -7,8 +7,11 @@
 //! to ask at all — the tool cannot be started for a reason that is not the
 //! tool's (out of memory, too many processes), it is killed by a signal, or
 //! its probe files cannot be written — is an error of this run, never a
-//! fact about the tool. Functions here return `Result<Answer<T>>`: the outer
-//! `Err` is the second kind, the inner `Err` the first.
+//! fact about the tool. So is a tool that exits non-zero because the
+//! machine failed it (no space left for its output, an I/O error): it says
+//! so in the C locale's words, and that is not an answer either. Functions
+//! here return `Result<Answer<T>>`: the outer `Err` is the second kind, the
+//! inner `Err` the first.
 
 use anyhow::{Context, Result};
 use std::ffi::OsStr;
@@ -63,9 +66,47 @@ fn run(mut cmd: Command, shown: &str) -> Result<Answer<Output>> {
         Err(e) => return Err(e).with_context(|| format!("cannot run {shown}")),
     };
     if let Some(signal) = out.status.signal() {
-        anyhow::bail!("{shown} was killed by signal {signal}");
+        let said = first_line(&out.stderr);
+        anyhow::bail!("{shown} was killed by signal {signal}{said}");
+    }
+    if !out.status.success() {
+        if let Some(line) = environmental(&out) {
+            anyhow::bail!("{shown} could not do its work ({}): {line}", out.status);
+        }
     }
     Ok(Ok(out))
+}
+
+/// What the C library says (in the C locale, which tools run in) for
+/// errors of the machine rather than of the tool: no space or quota left,
+/// an I/O error, no memory, a read-only file system.
+const ENVIRONMENTAL: &[&str] = &[
+    "No space left on device",
+    "Disk quota exceeded",
+    "Input/output error",
+    "Cannot allocate memory",
+    "Read-only file system",
+];
+
+/// The line of a failed tool's output that blames the environment, if
+/// any: a compile or link that failed to write its output refused nothing.
+fn environmental(out: &Output) -> Option<String> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stderr
+        .lines()
+        .chain(stdout.lines())
+        .find(|l| ENVIRONMENTAL.iter().any(|e| l.contains(e)))
+        .map(|l| l.trim().to_string())
+}
+
+/// ": <first non-empty line of stderr>", or nothing.
+fn first_line(stderr: &[u8]) -> String {
+    let err = String::from_utf8_lossy(stderr);
+    err.lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| format!(": {}", l.trim()))
+        .unwrap_or_default()
 }
 
 fn shown(program: &Path, args: &[&str]) -> String {
@@ -136,6 +177,15 @@ mod tests {
         assert!(
             format!("{killed:#}").contains("killed by signal 9"),
             "{killed:#}"
+        );
+        let full = stdout(
+            sh,
+            &["-c", "echo 'x.o: No space left on device' >&2; exit 1"],
+        )
+        .unwrap_err();
+        assert!(
+            format!("{full:#}").contains("No space left on device"),
+            "{full:#}"
         );
         let missing = output(Path::new("/nonexistent/cc"), &[]).unwrap();
         assert!(missing.unwrap_err().contains("cannot run /nonexistent/cc"));

@@ -177,7 +177,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let tmp = tmp_path(path);
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        // A partial temp (no space left) would only hold on to the space.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
+    }
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
@@ -223,8 +227,12 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
         Action::Copy { from } => {
             let out = root.join(&step.outputs[0]);
             let tmp = tmp_path(&out);
-            std::fs::copy(root.join(from), &tmp)
-                .with_context(|| format!("cannot copy {} to {}", from.display(), tmp.display()))?;
+            if let Err(e) = std::fs::copy(root.join(from), &tmp) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).with_context(|| {
+                    format!("cannot copy {} to {}", from.display(), tmp.display())
+                });
+            }
             std::fs::rename(&tmp, &out)
                 .with_context(|| format!("cannot rename {}", tmp.display()))?;
             Ok(vec![])
@@ -290,15 +298,21 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
 /// The file system's clock, read back from a probe file written just before
 /// a step runs: any input modified after this point carries an mtime at
 /// least this large (file times come from a coarse clock that can lag the
-/// system clock, so `SystemTime::now()` would not do).
-fn fs_now(probe: &Path) -> Option<i64> {
+/// system clock, so `SystemTime::now()` would not do). Failing to write it
+/// (no space, no inodes) fails the step: without this time the stamp could
+/// not tell a source edited during the step, and would trust it.
+fn fs_now(probe: &Path) -> Result<i64> {
     if let Some(dir) = probe.parent() {
-        std::fs::create_dir_all(dir).ok()?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(probe, b"").ok()?;
+    std::fs::write(probe, b"").with_context(|| format!("cannot write {}", probe.display()))?;
     let mtime = std::fs::metadata(probe).and_then(|m| m.modified());
     let _ = std::fs::remove_file(probe);
-    Some(mtime.ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos() as i64)
+    let mtime = mtime.with_context(|| format!("cannot read the mtime of {}", probe.display()))?;
+    let since = mtime
+        .duration_since(UNIX_EPOCH)
+        .with_context(|| format!("{} is dated before 1970", probe.display()))?;
+    Ok(since.as_nanos() as i64)
 }
 
 /// Writes the step's stamp, unless a source changed while the step ran: the
@@ -310,7 +324,7 @@ fn record(
     root: &Path,
     step: &Step,
     extra_inputs: Vec<PathBuf>,
-    started: Option<i64>,
+    started: i64,
     generated: &HashSet<&Path>,
 ) -> Result<()> {
     let mut inputs: Vec<PathBuf> = step.inputs.clone();
@@ -338,7 +352,7 @@ fn record(
             .iter()
             .any(|f| f.mtime_ns >= t && !generated.contains(f.path.as_path()))
     };
-    if started.is_some_and(changed) {
+    if changed(started) {
         return match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(e).with_context(|| format!("cannot remove {}", path.display()))
@@ -434,9 +448,10 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
                     println!("{line}");
                 }
                 let stamp = root.join(stamp_path(&stamps_dir(step), &step.outputs[0]));
-                let started = fs_now(&tmp_path(&stamp));
-                let result = execute(root, step, opts.verbose)
-                    .and_then(|deps| record(root, step, deps, started, &generated));
+                let result = fs_now(&tmp_path(&stamp)).and_then(|started| {
+                    execute(root, step, opts.verbose)
+                        .and_then(|deps| record(root, step, deps, started, &generated))
+                });
                 let mut st = lock();
                 st.running -= 1;
                 st.finished += 1;

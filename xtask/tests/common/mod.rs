@@ -1,8 +1,12 @@
 //! Helpers shared by the integration tests that build scratch copies of
-//! the tree (engine.rs, repro.rs, new_binding.rs).
+//! the tree (engine.rs, repro.rs, new_binding.rs, transient.rs).
 
+// Each test crate includes this module and uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 
 /// What a scratch tree needs from the repository.
@@ -102,4 +106,166 @@ pub fn xtask_command(xtask: &Path, root: &Path, elftool: &Path, args: &[&str]) -
         cmd.env_remove(v);
     }
     cmd
+}
+
+/// One `[k/N] VERB arch label` progress line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ran {
+    pub verb: String,
+    pub arch: String,
+    pub label: String,
+}
+
+pub fn parse_progress(line: &str) -> Option<(usize, usize, Ran)> {
+    let rest = line.strip_prefix('[')?;
+    let (counts, rest) = rest.split_once("] ")?;
+    let (k, n) = counts.split_once('/')?;
+    let mut words = rest.splitn(3, ' ');
+    let ran = Ran {
+        verb: words.next()?.to_string(),
+        arch: words.next()?.to_string(),
+        label: words.next()?.to_string(),
+    };
+    Some((k.parse().ok()?, n.parse().ok()?, ran))
+}
+
+/// The output of one build.
+pub struct Log {
+    pub text: String,
+    pub ran: Vec<Ran>,
+}
+
+impl Log {
+    pub fn new(stdout: &str, stderr: &str) -> Log {
+        let ran = stdout
+            .lines()
+            .filter_map(parse_progress)
+            .map(|(_, _, r)| r)
+            .collect();
+        Log {
+            text: format!("{stdout}{stderr}"),
+            ran,
+        }
+    }
+
+    /// Labels of the steps that ran with one of these verbs.
+    pub fn labels(&self, verbs: &[&str]) -> BTreeSet<String> {
+        self.ran
+            .iter()
+            .filter(|r| verbs.contains(&r.verb.as_str()))
+            .map(|r| r.label.clone())
+            .collect()
+    }
+
+    pub fn verbs(&self) -> BTreeSet<String> {
+        self.ran.iter().map(|r| r.verb.clone()).collect()
+    }
+
+    pub fn is_noop(&self) -> bool {
+        self.ran.is_empty() && self.text.contains("nothing to do")
+    }
+}
+
+/// A scratch copy of the tree.
+pub struct Tree {
+    _dir: tempfile::TempDir,
+    /// The copy of the sources the builds work on.
+    pub root: PathBuf,
+    /// Private links to the xtask and elftool binaries: the workspace's may
+    /// be rebuilt while the tests run, and a rebuilt xtask re-probes.
+    pub xtask: PathBuf,
+    pub elftool: PathBuf,
+}
+
+/// Hard-links (or copies) a binary so that a later rebuild of the original
+/// does not change it.
+pub fn freeze(from: &Path, to: &Path) -> PathBuf {
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
+    }
+    to.to_path_buf()
+}
+
+impl Tree {
+    /// Copies the sources from the repository.
+    pub fn new() -> Tree {
+        Tree::from_root(&workspace())
+    }
+
+    /// Copies the sources of another scratch tree (not its outputs), so two
+    /// trees are identical even while the repository is being edited.
+    pub fn copy_of(other: &Tree) -> Tree {
+        Tree::from_root(&other.root)
+    }
+
+    fn from_root(src: &Path) -> Tree {
+        let dir = tempfile::Builder::new()
+            .prefix("solo5-engine-")
+            .tempdir()
+            .expect("cannot create a temp dir");
+        let root = dir.path().join("tree");
+        copy_sources(src, &root);
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let xtask = freeze(Path::new(env!("CARGO_BIN_EXE_xtask")), &bin.join("xtask"));
+        let elftool = freeze(elftool(), &bin.join("solo5-elftool"));
+        Tree {
+            _dir: dir,
+            root,
+            xtask,
+            elftool,
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// `target/solo5/<arch>`.
+    pub fn out(&self) -> PathBuf {
+        self.root.join("target/solo5").join(build_arch())
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        xtask_command(&self.xtask, &self.root, &self.elftool, args)
+    }
+
+    /// Runs a command and returns how it ended and its output.
+    pub fn output(&self, mut cmd: Command) -> (ExitStatus, Log) {
+        let out = cmd.output().expect("cannot run the xtask binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        (out.status, Log::new(&stdout, &stderr))
+    }
+
+    /// Runs a command that must succeed and returns its output.
+    pub fn run(&self, cmd: Command) -> Log {
+        let shown = format!("{cmd:?}");
+        let (status, log) = self.output(cmd);
+        assert!(status.success(), "{shown} failed ({status}):\n{}", log.text);
+        log
+    }
+
+    pub fn build(&self, args: &[&str]) -> Log {
+        let mut all = vec!["build"];
+        all.extend_from_slice(args);
+        self.run(self.command(&all))
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    }
+
+    /// Edits targets.toml as data.
+    pub fn edit_targets(&self, f: impl FnOnce(&mut toml::Table)) {
+        let mut t: toml::Table = self.read("targets.toml").parse().expect("targets.toml");
+        f(&mut t);
+        self.write("targets.toml", &toml::to_string(&t).unwrap());
+    }
 }
