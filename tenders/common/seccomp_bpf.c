@@ -53,6 +53,12 @@ void sc_allow(struct sc_policy *p, const char *what, int nr, unsigned nchecks,
         if (checks[i].arg > 5 || op_name(checks[i].op) == NULL)
             die("cannot add seccomp rule for %s: bad check of argument %u",
                 what, checks[i].arg);
+        for (unsigned j = 0; j < i; j++) {
+            if (checks[j].arg == checks[i].arg)
+                die("cannot add seccomp rule for %s: argument %u checked "
+                    "twice",
+                    what, checks[i].arg);
+        }
     }
 
     struct sc_rule *r = &p->rules[p->nrules++];

@@ -9,9 +9,10 @@
  * number from the host compiler's kernel headers, __NR_xxx), says in a few
  * words why it is allowed (for error messages and the policy dump), and
  * lists up to SC_MAX_CHECKS argument checks, all of which must hold: the
- * 64-bit argument compared, unsigned, with a 64-bit constant (EQ, LE, GE).
- * Several checks may name the same argument (a range). A call that no rule
- * allows kills the whole process (SECCOMP_RET_KILL_PROCESS).
+ * 64-bit argument compared, unsigned, with a 64-bit constant (EQ, LE, GE),
+ * at most one check per argument (as libseccomp, against which a test
+ * checks the generator). A call that no rule allows kills the whole
+ * process (SECCOMP_RET_KILL_PROCESS).
  *
  * sc_compile() turns the table into a program:
  *
