@@ -398,7 +398,8 @@ static void check_case(const struct seccomp_data *d, const char *why)
 
 static struct seccomp_data data(uint32_t arch, int nr, uint64_t fill)
 {
-    struct seccomp_data d = {.nr = nr, .arch = arch, .instruction_pointer = 0x400000};
+    struct seccomp_data d = {
+        .nr = nr, .arch = arch, .instruction_pointer = 0x400000};
 
     for (int i = 0; i < 6; i++)
         d.args[i] = fill;
