@@ -12,8 +12,8 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hvt.h"
