@@ -7,7 +7,8 @@
  * linker gathers the registrations into one array, so adding a module
  * touches nothing else.
  *
- * struct tender is defined by each tender (spt.h, hvt.h).
+ * struct tender and struct tender_policy_in are defined by each tender (spt.h,
+ * hvt.h).
  */
 
 #ifndef TENDER_MODULE_H
@@ -16,6 +17,8 @@
 #include <stdbool.h>
 
 struct tender;
+struct tender_policy_in;
+struct sc_policy;
 
 struct tender_module {
     const char *name;
@@ -29,6 +32,12 @@ struct tender_module {
     bool (*handle_arg)(struct tender *t, const char *arg);
     /* Runs once all options are handled and guest memory is set up. */
     void (*setup)(struct tender *t);
+    /*
+     * Adds the module's seccomp rules to (p). Depends on nothing but (in),
+     * plain values (descriptors, device sizes) that setup() left there or
+     * a test made up: no system calls, no other state.
+     */
+    void (*policy)(struct sc_policy *p, const struct tender_policy_in *in);
 };
 
 /*

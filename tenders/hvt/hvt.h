@@ -21,13 +21,13 @@
 #ifndef TENDER_HVT_H
 #define TENDER_HVT_H
 
-#include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define HVT_HOST
 #include "hvt_abi.h"
 #include "module.h"
+#include "seccomp_bpf.h"
 #include "tender.h"
 
 #define HVT_DEFAULT_MEM_MB 512
@@ -37,6 +37,22 @@
 
 struct tender;
 struct kvm_run;
+
+/*
+ * Everything the seccomp policy depends on, as plain values, so that a test
+ * (tenders/test/seccomp_dump_hvt.c) can build the policy of any
+ * configuration with the same code the tender runs. hvt_seccomp_load()
+ * fills in the core's fields from struct tender; modules fill in theirs in
+ * their setup().
+ */
+struct tender_policy_in {
+    const struct mft *mft; /* attached block and net devices, host fds */
+    int vcpufd;
+    int epollfd;
+    int timerfd;
+    int core_dirfd;    /* --dumpcore: the directory, or -1 */
+    int core_first_fd; /* --dumpcore: lowest descriptor a core file gets */
+};
 
 typedef void (*hvt_hypercall_fn)(struct tender *t, hvt_gpa_t gpa);
 /* (cookie) is NULL or HVT_HALT_COOKIE_MAX readable bytes. */
@@ -75,7 +91,7 @@ struct tender {
     int timerfd;
     unsigned npollfds;
 
-    scmp_filter_ctx sc;
+    struct tender_policy_in policy;
 };
 
 /*
@@ -139,25 +155,12 @@ void hvt_guest_crash(struct tender *t, const char *fmt, ...)
 /*
  * ---- seccomp (hvt_seccomp.c) ----
  */
-void hvt_seccomp_init(struct tender *t);
-/*
- * Allows (syscall) when all of the (nargs) argument checks in (args) hold;
- * dies naming (what) on failure. HVT_ALLOW() takes the checks as
- * HVT_ARG(...) arguments.
- */
-void hvt_seccomp_allow(struct tender *t, const char *what, int syscall,
-                       unsigned nargs, const struct scmp_arg_cmp *args);
+/* The whole policy: the core's rules, the arch's, then each module's. */
+void hvt_policy_build(struct sc_policy *p, const struct tender_policy_in *in);
+/* Builds the policy for (t), compiles it and installs it. */
 void hvt_seccomp_load(struct tender *t);
-
-#define HVT_ARG(n, cmp, value)                                                 \
-    ((struct scmp_arg_cmp){                                                    \
-        .arg = (n), .op = (cmp), .datum_a = (value), .datum_b = 0})
-
-#define HVT_ALLOW(t, what, syscall, ...)                                       \
-    hvt_seccomp_allow((t), (what), (syscall),                                  \
-                      sizeof((const struct scmp_arg_cmp[]){__VA_ARGS__}) /     \
-                          sizeof(struct scmp_arg_cmp),                         \
-                      (const struct scmp_arg_cmp[]){__VA_ARGS__})
+/* hvt_core.c: the rules of the core's hypercalls. */
+void hvt_core_policy(struct sc_policy *p, const struct tender_policy_in *in);
 
 /*
  * ---- KVM (hvt_kvm.c) ----
@@ -191,6 +194,7 @@ bool hvt_kvm_arch_hypercall(struct tender *t, unsigned *nr, hvt_gpa_t *gpa);
 #define HVT_PC_UNKNOWN (~0ULL)
 uint64_t hvt_kvm_arch_pc(struct tender *t);
 /* Allows the vCPU ioctls the run loop and core dumps need. */
-void hvt_kvm_arch_seccomp(struct tender *t);
+void hvt_kvm_arch_policy(struct sc_policy *p,
+                         const struct tender_policy_in *in);
 
 #endif /* TENDER_HVT_H */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,10 +183,11 @@ void hvt_core_init(struct tender *t)
     hvt_core_register_hypercall(t, HVT_HYPERCALL_WALLTIME, hc_walltime);
     hvt_core_register_hypercall(t, HVT_HYPERCALL_PUTS, hc_puts);
     hvt_core_register_hypercall(t, HVT_HYPERCALL_POLL, hc_poll);
+}
 
-    HVT_ALLOW(t, "epoll_pwait", SCMP_SYS(epoll_pwait),
-              HVT_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)t->epollfd));
-    HVT_ALLOW(t, "timerfd_settime", SCMP_SYS(timerfd_settime),
-              HVT_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)t->timerfd),
-              HVT_ARG(1, SCMP_CMP_EQ, 0));
+void hvt_core_policy(struct sc_policy *p, const struct tender_policy_in *in)
+{
+    SC_ALLOW(p, "epoll_pwait", SYS_epoll_pwait, SC_ARG(0, SC_EQ, in->epollfd));
+    SC_ALLOW(p, "timerfd_settime", SYS_timerfd_settime,
+             SC_ARG(0, SC_EQ, in->timerfd), SC_ARG(1, SC_EQ, 0));
 }

@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 
 #include "hvt.h"
 #include "hvt_cpu_x86_64.h"
@@ -174,12 +175,10 @@ bool hvt_kvm_arch_hypercall(struct tender *t, unsigned *nr, hvt_gpa_t *gpa)
     return true;
 }
 
-void hvt_kvm_arch_seccomp(struct tender *t)
+void hvt_kvm_arch_policy(struct sc_policy *p, const struct tender_policy_in *in)
 {
-    HVT_ALLOW(t, "ioctl(KVM_GET_REGS)", SCMP_SYS(ioctl),
-              HVT_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)t->vcpufd),
-              HVT_ARG(1, SCMP_CMP_EQ, KVM_GET_REGS));
-    HVT_ALLOW(t, "ioctl(KVM_GET_SREGS)", SCMP_SYS(ioctl),
-              HVT_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)t->vcpufd),
-              HVT_ARG(1, SCMP_CMP_EQ, KVM_GET_SREGS));
+    SC_ALLOW(p, "ioctl(KVM_GET_REGS)", SYS_ioctl, SC_ARG(0, SC_EQ, in->vcpufd),
+             SC_ARG(1, SC_EQ, KVM_GET_REGS));
+    SC_ALLOW(p, "ioctl(KVM_GET_SREGS)", SYS_ioctl, SC_ARG(0, SC_EQ, in->vcpufd),
+             SC_ARG(1, SC_EQ, KVM_GET_SREGS));
 }

@@ -10,8 +10,8 @@
  *      check every manifest device got attached;
  *   3. open /dev/kvm, create the VM and its memory, load the unikernel,
  *      build the page tables and the boot info, set up the vCPU;
- *   4. let the core and the modules register hypercalls and seccomp rules,
- *      load the seccomp filter, and run the guest until it halts.
+ *   4. let the core and the modules register hypercalls, build and load
+ *      the seccomp filter, and run the guest until it halts.
  */
 
 #include <libgen.h>
@@ -57,7 +57,8 @@ int main(int argc, char **argv)
                        .vmfd = -1,
                        .vcpufd = -1,
                        .epollfd = -1,
-                       .timerfd = -1};
+                       .timerfd = -1,
+                       .policy = {.core_dirfd = -1}};
     struct elf_image img;
 
     tender_prog =
@@ -100,7 +101,6 @@ int main(int argc, char **argv)
     hvt_kvm_create(&t);
     hvt_kvm_arch_vcpu_init(&t);
 
-    hvt_seccomp_init(&t);
     hvt_core_init(&t);
     FOR_EACH_TENDER_MODULE (m) {
         if ((*m)->setup != NULL)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hvt.h"
@@ -100,16 +101,25 @@ static void setup(struct tender *t)
         if (e->type != MFT_DEV_BLOCK_BASIC || !e->attached)
             continue;
         any = true;
-        scmp_datum_t fd = (scmp_datum_t)e->b.hostfd;
-        char what[128];
-        snprintf(what, sizeof what, "block device '%s'", e->name);
-        HVT_ALLOW(t, what, SCMP_SYS(pread64), HVT_ARG(0, SCMP_CMP_EQ, fd));
-        HVT_ALLOW(t, what, SCMP_SYS(pwrite64), HVT_ARG(0, SCMP_CMP_EQ, fd));
     }
     if (any) {
         hvt_core_register_hypercall(t, HVT_HYPERCALL_BLOCK_WRITE,
                                     hc_block_write);
         hvt_core_register_hypercall(t, HVT_HYPERCALL_BLOCK_READ, hc_block_read);
+    }
+}
+
+static void policy(struct sc_policy *p, const struct tender_policy_in *in)
+{
+    for (unsigned i = 0; i < in->mft->entries; i++) {
+        const struct mft_entry *e = &in->mft->e[i];
+        if (e->type != MFT_DEV_BLOCK_BASIC || !e->attached)
+            continue;
+        uint64_t fd = (uint64_t)e->b.hostfd;
+        char what[SC_WHAT_SIZE];
+        snprintf(what, sizeof what, "block device '%s'", e->name);
+        SC_ALLOW(p, what, SYS_pread64, SC_ARG(0, SC_EQ, fd));
+        SC_ALLOW(p, what, SYS_pwrite64, SC_ARG(0, SC_EQ, fd));
     }
 }
 
@@ -120,6 +130,7 @@ static const struct tender_module block_module = {
              "                      (size: a multiple of 512 bytes)\n",
     .handle_arg = handle_arg,
     .setup = setup,
+    .policy = policy,
 };
 
 TENDER_MODULE(block_module);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/procfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "elf_image.h"
@@ -223,14 +224,21 @@ static void setup(struct tender *t)
     close(first_core_fd);
 
     hvt_core_register_halt_hook(t, dump);
-    HVT_ALLOW(t, "dumpcore: create the core file", SCMP_SYS(openat),
-              HVT_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)dir_fd),
-              HVT_ARG(2, SCMP_CMP_EQ, CORE_FLAGS));
-    HVT_ALLOW(t, "dumpcore: write the core file", SCMP_SYS(pwrite64),
-              HVT_ARG(0, SCMP_CMP_GE, (scmp_datum_t)first_core_fd));
-    HVT_ALLOW(t, "dumpcore: close the core file", SCMP_SYS(close),
-              HVT_ARG(0, SCMP_CMP_GE, (scmp_datum_t)first_core_fd));
-    hvt_seccomp_allow(t, "dumpcore: mincore", SCMP_SYS(mincore), 0, NULL);
+    t->policy.core_dirfd = dir_fd;
+    t->policy.core_first_fd = first_core_fd;
+}
+
+static void policy(struct sc_policy *p, const struct tender_policy_in *in)
+{
+    if (in->core_dirfd < 0)
+        return;
+    SC_ALLOW(p, "dumpcore: create the core file", SYS_openat,
+             SC_ARG(0, SC_EQ, in->core_dirfd), SC_ARG(2, SC_EQ, CORE_FLAGS));
+    SC_ALLOW(p, "dumpcore: write the core file", SYS_pwrite64,
+             SC_ARG(0, SC_GE, in->core_first_fd));
+    SC_ALLOW(p, "dumpcore: close the core file", SYS_close,
+             SC_ARG(0, SC_GE, in->core_first_fd));
+    sc_allow(p, "dumpcore: mincore", SYS_mincore, 0, NULL);
 }
 
 static const struct tender_module dumpcore_module = {
@@ -240,6 +248,7 @@ static const struct tender_module dumpcore_module = {
              "                      (gdb UNIKERNEL DIR/core.solo5-hvt.PID)\n",
     .handle_arg = handle_arg,
     .setup = setup,
+    .policy = policy,
 };
 
 TENDER_MODULE(dumpcore_module);

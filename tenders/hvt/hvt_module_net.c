@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hvt.h"
@@ -134,16 +135,24 @@ static void setup(struct tender *t)
         if (memcmp(e->u.net_basic.mac, no_mac, 6) == 0)
             tap_random_mac(e->u.net_basic.mac);
         hvt_core_add_pollfd(t, e->b.hostfd, i);
-
-        scmp_datum_t fd = (scmp_datum_t)e->b.hostfd;
-        char what[128];
-        snprintf(what, sizeof what, "network device '%s'", e->name);
-        HVT_ALLOW(t, what, SCMP_SYS(read), HVT_ARG(0, SCMP_CMP_EQ, fd));
-        HVT_ALLOW(t, what, SCMP_SYS(write), HVT_ARG(0, SCMP_CMP_EQ, fd));
     }
     if (any) {
         hvt_core_register_hypercall(t, HVT_HYPERCALL_NET_WRITE, hc_net_write);
         hvt_core_register_hypercall(t, HVT_HYPERCALL_NET_READ, hc_net_read);
+    }
+}
+
+static void policy(struct sc_policy *p, const struct tender_policy_in *in)
+{
+    for (unsigned i = 0; i < in->mft->entries; i++) {
+        const struct mft_entry *e = &in->mft->e[i];
+        if (e->type != MFT_DEV_NET_BASIC || !e->attached)
+            continue;
+        uint64_t fd = (uint64_t)e->b.hostfd;
+        char what[SC_WHAT_SIZE];
+        snprintf(what, sizeof what, "network device '%s'", e->name);
+        SC_ALLOW(p, what, SYS_read, SC_ARG(0, SC_EQ, fd));
+        SC_ALLOW(p, what, SYS_write, SC_ARG(0, SC_EQ, fd));
     }
 }
 
@@ -155,6 +164,7 @@ static const struct tender_module net_module = {
              "locally administered)\n",
     .handle_arg = handle_arg,
     .setup = setup,
+    .policy = policy,
 };
 
 TENDER_MODULE(net_module);

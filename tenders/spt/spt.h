@@ -11,11 +11,11 @@
 #ifndef TENDER_SPT_H
 #define TENDER_SPT_H
 
-#include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "module.h"
+#include "seccomp_bpf.h"
 #include "spt_abi.h"
 #include "tender.h"
 
@@ -32,7 +32,6 @@ struct tender {
     struct mft *mft;  /* its manifest, devices filled in by modules */
     size_t mft_size;
     uint64_t mem_size; /* guest memory: [SPT_HOST_MEM_BASE, mem_size) */
-    scmp_filter_ctx sc;
     int epollfd;
     int timerfd;
 };
@@ -45,31 +44,24 @@ uint64_t spt_mem_load(struct tender *t, const struct elf_image *img,
 void spt_boot_info_init(struct tender *t, uint64_t kernel_end, int argc,
                         char **argv);
 
-/* spt_seccomp.c */
-void spt_seccomp_init(struct tender *t);
 /*
- * Allows (syscall) when all of the (nargs) argument checks in (args) hold;
- * dies with a message naming (what) on failure. SPT_ALLOW() takes the checks
- * as SPT_ARG(...) arguments.
+ * spt_seccomp.c: the seccomp policy. Everything it depends on is in a
+ * tender_policy_in, so a test can build the policy of any configuration
+ * (tenders/test/seccomp_dump_spt.c) with the same code the tender runs.
  */
-void spt_seccomp_allow(struct tender *t, const char *what, int syscall,
-                       unsigned nargs, const struct scmp_arg_cmp *args);
+struct tender_policy_in {
+    const struct mft *mft; /* attached block and net devices, host fds */
+    int epollfd;
+    int timerfd;
+};
 
-/* One argument check, all fields set (libseccomp's SCMP_Ax() leave some
- * to the compiler, which -Wmissing-field-initializers dislikes). */
-#define SPT_ARG(n, cmp, value)                                                 \
-    ((struct scmp_arg_cmp){                                                    \
-        .arg = (n), .op = (cmp), .datum_a = (value), .datum_b = 0})
-
-#define SPT_ALLOW(t, what, syscall, ...)                                       \
-    spt_seccomp_allow((t), (what), (syscall),                                  \
-                      sizeof((const struct scmp_arg_cmp[]){__VA_ARGS__}) /     \
-                          sizeof(struct scmp_arg_cmp),                         \
-                      (const struct scmp_arg_cmp[]){__VA_ARGS__})
+/* The whole policy: the core's rules, the arch's, then each module's. */
+void spt_policy_build(struct sc_policy *p, const struct tender_policy_in *in);
+/* Builds the policy for (t), compiles it and installs it. */
 void spt_seccomp_load(struct tender *t);
 
 /* spt_launch_<arch>.c */
-void spt_arch_seccomp(struct tender *t);
+void spt_arch_policy(struct sc_policy *p, const struct tender_policy_in *in);
 void spt_arch_launch(uint64_t stack_top, uint64_t entry,
                      const void *arg) NORETURN;
 

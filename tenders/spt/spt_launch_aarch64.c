@@ -7,11 +7,12 @@
 
 #include "spt.h"
 
-void spt_arch_seccomp(struct tender *t)
+void spt_arch_policy(struct sc_policy *p, const struct tender_policy_in *in)
 {
     /* The binding sets its thread pointer with "msr tpidr_el0": nothing
      * to allow. */
-    (void)t;
+    (void)p;
+    (void)in;
 }
 
 void spt_arch_launch(uint64_t stack_top, uint64_t entry, const void *arg)

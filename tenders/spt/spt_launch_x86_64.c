@@ -6,14 +6,16 @@
  */
 
 #include <asm/prctl.h>
+#include <sys/syscall.h>
 
 #include "spt.h"
 
-void spt_arch_seccomp(struct tender *t)
+void spt_arch_policy(struct sc_policy *p, const struct tender_policy_in *in)
 {
+    (void)in;
     /* The binding sets its TLS base (%fs) through arch_prctl(). */
-    SPT_ALLOW(t, "arch_prctl(ARCH_SET_FS)", SCMP_SYS(arch_prctl),
-              SPT_ARG(0, SCMP_CMP_EQ, ARCH_SET_FS));
+    SC_ALLOW(p, "arch_prctl(ARCH_SET_FS)", SYS_arch_prctl,
+             SC_ARG(0, SC_EQ, ARCH_SET_FS));
 }
 
 void spt_arch_launch(uint64_t stack_top, uint64_t entry, const void *arg)

@@ -108,7 +108,6 @@ int main(int argc, char **argv)
     elf_image_free(&img);
 
     make_yield_fds(&t);
-    spt_seccomp_init(&t);
     FOR_EACH_TENDER_MODULE (m) {
         if ((*m)->setup != NULL)
             (*m)->setup(&t);

@@ -10,6 +10,7 @@
  */
 
 #include <stdio.h>
+#include <sys/syscall.h>
 
 #include "spt.h"
 
@@ -30,21 +31,21 @@ static bool handle_arg(struct tender *t, const char *arg)
     return true;
 }
 
-static void setup(struct tender *t)
+static void policy(struct sc_policy *p, const struct tender_policy_in *in)
 {
-    for (unsigned i = 0; i < t->mft->entries; i++) {
-        const struct mft_entry *e = &t->mft->e[i];
+    for (unsigned i = 0; i < in->mft->entries; i++) {
+        const struct mft_entry *e = &in->mft->e[i];
         if (e->type != MFT_DEV_BLOCK_BASIC || !e->attached)
             continue;
-        scmp_datum_t fd = (scmp_datum_t)e->b.hostfd;
-        scmp_datum_t bs = e->u.block_basic.block_size;
-        scmp_datum_t last = e->u.block_basic.capacity - bs;
-        char what[128];
+        uint64_t fd = (uint64_t)e->b.hostfd;
+        uint64_t bs = e->u.block_basic.block_size;
+        uint64_t last = e->u.block_basic.capacity - bs;
+        char what[SC_WHAT_SIZE];
         snprintf(what, sizeof what, "block device '%s'", e->name);
-        SPT_ALLOW(t, what, SCMP_SYS(pread64), SPT_ARG(0, SCMP_CMP_EQ, fd),
-                  SPT_ARG(2, SCMP_CMP_EQ, bs), SPT_ARG(3, SCMP_CMP_LE, last));
-        SPT_ALLOW(t, what, SCMP_SYS(pwrite64), SPT_ARG(0, SCMP_CMP_EQ, fd),
-                  SPT_ARG(2, SCMP_CMP_EQ, bs), SPT_ARG(3, SCMP_CMP_LE, last));
+        SC_ALLOW(p, what, SYS_pread64, SC_ARG(0, SC_EQ, fd),
+                 SC_ARG(2, SC_EQ, bs), SC_ARG(3, SC_LE, last));
+        SC_ALLOW(p, what, SYS_pwrite64, SC_ARG(0, SC_EQ, fd),
+                 SC_ARG(2, SC_EQ, bs), SC_ARG(3, SC_LE, last));
     }
 }
 
@@ -54,7 +55,7 @@ static const struct tender_module block_module = {
              "device NAME\n"
              "                      (size: a multiple of 512 bytes)\n",
     .handle_arg = handle_arg,
-    .setup = setup,
+    .policy = policy,
 };
 
 TENDER_MODULE(block_module);

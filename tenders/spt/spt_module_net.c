@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 
 #include "spt.h"
 
@@ -74,12 +75,20 @@ static void setup(struct tender *t)
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = i};
         if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, e->b.hostfd, &ev) == -1)
             die_errno("network device '%s': cannot add to epoll set", e->name);
+    }
+}
 
-        scmp_datum_t fd = (scmp_datum_t)e->b.hostfd;
-        char what[128];
+static void policy(struct sc_policy *p, const struct tender_policy_in *in)
+{
+    for (unsigned i = 0; i < in->mft->entries; i++) {
+        const struct mft_entry *e = &in->mft->e[i];
+        if (e->type != MFT_DEV_NET_BASIC || !e->attached)
+            continue;
+        uint64_t fd = (uint64_t)e->b.hostfd;
+        char what[SC_WHAT_SIZE];
         snprintf(what, sizeof what, "network device '%s'", e->name);
-        SPT_ALLOW(t, what, SCMP_SYS(read), SPT_ARG(0, SCMP_CMP_EQ, fd));
-        SPT_ALLOW(t, what, SCMP_SYS(write), SPT_ARG(0, SCMP_CMP_EQ, fd));
+        SC_ALLOW(p, what, SYS_read, SC_ARG(0, SC_EQ, fd));
+        SC_ALLOW(p, what, SYS_write, SC_ARG(0, SC_EQ, fd));
     }
 }
 
@@ -91,6 +100,7 @@ static const struct tender_module net_module = {
              "locally administered)\n",
     .handle_arg = handle_arg,
     .setup = setup,
+    .policy = policy,
 };
 
 TENDER_MODULE(net_module);

@@ -1,0 +1,22 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * seccomp_dump_hvt.c: solo5-hvt's policy for seccomp_dump.c, with
+ * --dumpcore given.
+ */
+
+#include "hvt.h"
+#include "seccomp_dump.h"
+
+void dump_build(struct sc_policy *p, const struct mft *mft)
+{
+    const struct tender_policy_in in = {.mft = mft,
+                                        .vcpufd = DUMP_FD_VCPU,
+                                        .epollfd = DUMP_FD_EPOLL,
+                                        .timerfd = DUMP_FD_TIMER,
+                                        .core_dirfd = DUMP_FD_CORE_DIR,
+                                        .core_first_fd = DUMP_FD_CORE_FIRST};
+
+    hvt_policy_build(p, &in);
+}

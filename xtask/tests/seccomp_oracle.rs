@@ -1,0 +1,304 @@
+//! The tenders' seccomp generator checked against libseccomp.
+//!
+//! For each arch and each tender it has (targets.toml), this builds
+//! `tenders/test/seccomp_dump` with that arch's Linux compiler from the
+//! tender's own sources (all but its `*_main.c` and `version.c`), runs it
+//! (natively, or under user-mode QEMU: it installs no filter), and hands
+//! its output, the rule table and our BPF program, to
+//! `tenders/test/seccomp_oracle`, built natively with libseccomp, which
+//! builds the same policy with libseccomp and compares both programs'
+//! verdicts over many system calls. Each dump runs twice: with a few
+//! devices, and with a full manifest.
+//!
+//! A missing tool (libseccomp headers, cross compiler, qemu-user) skips
+//! that part with a `SKIP:` line naming the Debian package; CI installs
+//! them all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Fewest cases one comparison must check to count as a real test.
+const MIN_CASES: u64 = 10_000;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// The build machine's arch, named as targets.toml names it.
+fn build_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        other => other,
+    }
+}
+
+fn run(cmd: &mut Command) -> Result<Output, String> {
+    cmd.current_dir(workspace())
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Whether `program` can be started at all.
+fn exists(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// One arch's row of targets.toml, as far as this test needs it.
+struct Arch {
+    name: String,
+    gnu_triple: String,
+    compiler_package: String,
+    tenders: Vec<String>,
+}
+
+fn str_at<'a>(v: &'a toml::Value, path: &[&str]) -> &'a str {
+    let mut v = v;
+    for key in path {
+        v = v
+            .get(key)
+            .unwrap_or_else(|| panic!("targets.toml: no {}", path.join(".")));
+    }
+    v.as_str()
+        .unwrap_or_else(|| panic!("targets.toml: {} is not a string", path.join(".")))
+}
+
+fn strings(v: Option<&toml::Value>) -> Vec<String> {
+    v.and_then(toml::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn targets() -> toml::Value {
+    let path = workspace().join("targets.toml");
+    let s = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    s.parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn arches(t: &toml::Value) -> Vec<Arch> {
+    let table = t
+        .get("arch")
+        .and_then(toml::Value::as_table)
+        .expect("targets.toml: no [arch] table");
+    table
+        .keys()
+        .map(|name| Arch {
+            name: name.clone(),
+            gnu_triple: str_at(t, &["arch", name, "gnu_triple"]).to_string(),
+            compiler_package: strings(
+                t.get("arch")
+                    .and_then(|a| a.get(name))
+                    .and_then(|a| a.get("packages"))
+                    .and_then(|p| p.get("debian")),
+            )
+            .join(" "),
+            tenders: strings(
+                t.get("host")
+                    .and_then(|h| h.get("linux"))
+                    .and_then(|l| l.get(name))
+                    .and_then(|a| a.get("tenders")),
+            ),
+        })
+        .collect()
+}
+
+/// The tender's sources for (arch): its source groups (`uses`), then its
+/// own, without its main and version.c.
+fn tender_sources(t: &toml::Value, tender: &str, arch: &str) -> Vec<String> {
+    let entry = t.get("tender").and_then(|x| x.get(tender));
+    let groups = strings(entry.and_then(|x| x.get("uses")));
+    let mut all = Vec::new();
+    for g in &groups {
+        all.extend(strings(t.get("sources").and_then(|s| s.get(g))));
+    }
+    all.extend(strings(entry.and_then(|x| x.get("sources"))));
+    all.into_iter()
+        .map(|s| s.replace("{arch}", arch))
+        .filter(|s| !s.ends_with("_main.c") && !s.ends_with("/version.c"))
+        .collect()
+}
+
+fn c_flags(tender: &str) -> Vec<String> {
+    [
+        "-std=gnu11",
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-D_GNU_SOURCE",
+        "-Iinclude",
+        "-Itenders/common",
+        "-Itenders/test",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([format!("-Itenders/{tender}")])
+    .collect()
+}
+
+/// Builds the oracle; Err(message) if libseccomp is missing.
+fn build_oracle(dir: &Path) -> Result<PathBuf, String> {
+    let exe = dir.join("seccomp_oracle");
+    let out = run(Command::new("cc")
+        .args(["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"])
+        .arg("tenders/test/seccomp_oracle.c")
+        .arg("-o")
+        .arg(&exe)
+        .arg("-lseccomp"))?;
+    if out.status.success() {
+        return Ok(exe);
+    }
+    let log = text(&out);
+    if log.contains("seccomp.h") || log.contains("lseccomp") {
+        return Err("libseccomp headers or library (install libseccomp-dev)".into());
+    }
+    panic!("cannot build the oracle:\n{log}");
+}
+
+/// The compiler and runner for (arch), or what is missing.
+fn toolchain(arch: &Arch) -> Result<(Vec<String>, Option<String>), String> {
+    if arch.name == build_arch() {
+        return Ok((vec!["cc".into()], None));
+    }
+    let cc = format!("{}-gcc", arch.gnu_triple);
+    if !exists(&cc) {
+        return Err(format!("{cc} (install {})", arch.compiler_package));
+    }
+    let qemu = format!("qemu-{}", arch.name);
+    if !exists(&qemu) {
+        return Err(format!("{qemu} (install qemu-user)"));
+    }
+    Ok((vec![cc, "-static".into()], Some(qemu)))
+}
+
+/// N in the oracle's "<arch>: N cases checked, ..." line.
+fn cases(report: &str) -> u64 {
+    report
+        .lines()
+        .find_map(|l| {
+            l.split(" cases checked")
+                .next()
+                .filter(|_| l.contains(" cases checked"))
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A part that cannot run here says so; under CI, where `.ci/run` installs
+/// every package, that is a failure.
+fn skip(why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{why} (CI installs it: cargo xtask doctor --install --all)"
+    );
+    println!("SKIP: {why}");
+}
+
+#[test]
+fn generator_matches_libseccomp() {
+    let t = targets();
+    let tmp = tempfile::Builder::new()
+        .prefix("solo5-seccomp-oracle-")
+        .tempdir()
+        .expect("cannot make a temporary directory");
+    let oracle = match build_oracle(tmp.path()) {
+        Ok(exe) => exe,
+        Err(missing) => {
+            skip(&missing);
+            return;
+        }
+    };
+
+    let mut checked = 0;
+    for arch in arches(&t) {
+        let (cc, qemu) = match toolchain(&arch) {
+            Ok(x) => x,
+            Err(missing) => {
+                skip(&format!("{}: {missing}", arch.name));
+                continue;
+            }
+        };
+        for tender in &arch.tenders {
+            let exe = tmp
+                .path()
+                .join(format!("seccomp_dump_{}_{tender}", arch.name));
+            let out = run(Command::new(&cc[0])
+                .args(&cc[1..])
+                .args(c_flags(tender))
+                .args(tender_sources(&t, tender, &arch.name))
+                .arg("tenders/test/seccomp_dump.c")
+                .arg(format!("tenders/test/seccomp_dump_{tender}.c"))
+                .arg("-o")
+                .arg(&exe))
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                out.status.success(),
+                "{} {tender}: cannot build the dump:\n{}",
+                arch.name,
+                text(&out)
+            );
+
+            for (variant, arg) in [("a few devices", None), ("a full manifest", Some("many"))] {
+                let mut cmd = match &qemu {
+                    Some(q) => {
+                        let mut c = Command::new(q);
+                        c.arg(&exe);
+                        c
+                    }
+                    None => Command::new(&exe),
+                };
+                cmd.args(arg);
+                let out = run(&mut cmd).unwrap_or_else(|e| panic!("{e}"));
+                assert!(
+                    out.status.success(),
+                    "{} {tender}, {variant}: the dump failed:\n{}",
+                    arch.name,
+                    text(&out)
+                );
+                let dump = tmp.path().join(format!(
+                    "dump_{}_{tender}_{}.txt",
+                    arch.name,
+                    arg.unwrap_or("few")
+                ));
+                std::fs::write(&dump, &out.stdout).expect("cannot write the dump");
+
+                let out = run(Command::new(&oracle).arg(&dump)).unwrap_or_else(|e| panic!("{e}"));
+                let report = text(&out);
+                println!("{} {tender}, {variant}:\n{report}", arch.name);
+                assert!(
+                    out.status.success(),
+                    "{} {tender}, {variant}: our BPF differs from libseccomp's:\n{report}",
+                    arch.name
+                );
+                let n = cases(&report);
+                assert!(
+                    n >= MIN_CASES,
+                    "{} {tender}, {variant}: only {n} cases checked:\n{report}",
+                    arch.name
+                );
+                checked += n;
+            }
+        }
+    }
+    println!("seccomp oracle: {checked} cases checked in all");
+}
