@@ -25,14 +25,7 @@ pub const WORKFLOW: &str = "ci/github-workflow.yml";
 const RUNNER: &str = "ubuntu-latest";
 const IMAGE: &str = "debian:bookworm";
 /// Packages every job needs besides the arch's own.
-const COMMON_PACKAGES: &[&str] = &[
-    "ca-certificates",
-    "curl",
-    "git",
-    "gcc",
-    "libc6-dev",
-    "pkg-config",
-];
+const COMMON_PACKAGES: &[&str] = &["ca-certificates", "curl", "git", "gcc", "libc6-dev"];
 
 /// Quotes a YAML scalar when it could be read as something else.
 fn scalar(s: &str) -> String {
@@ -112,24 +105,24 @@ pub fn render(targets: &Targets) -> String {
     );
     let linux = targets.host.get("linux");
     let arches: Vec<&String> = linux.map(|m| m.keys().collect()).unwrap_or_default();
-    let seccomp = &targets.libseccomp.packages.debian;
     let build_arch = targets.ci.runner_arch.as_str();
 
-    // Packages to build for an arch (its compiler, libseccomp for its host).
+    // Packages to build and test an arch: the test tools, and for a foreign
+    // arch its cross compiler (the guest's kernel comes from its Debian
+    // arch, hence multiarch).
     let arch_packages = |arch: &str, extra: &[&str]| -> (String, String) {
         let a = &targets.arch[arch];
         let mut p: Vec<String> = COMMON_PACKAGES.iter().map(|s| s.to_string()).collect();
+        p.extend(targets.packages.test.debian.iter().cloned());
         let multiarch = if arch == build_arch {
-            p.push(seccomp.clone());
             String::new()
         } else {
             p.extend(a.packages.debian.iter().cloned());
-            let deb = a.debian_arch.clone();
-            p.push(format!("{seccomp}:{deb}"));
-            p.push(seccomp.clone());
-            deb
+            a.debian_arch.clone()
         };
         p.extend(extra.iter().map(|s| s.to_string()));
+        let mut seen = std::collections::BTreeSet::new();
+        p.retain(|x| seen.insert(x.clone()));
         (p.join(" "), multiarch)
     };
 
@@ -140,8 +133,7 @@ pub fn render(targets: &Targets) -> String {
         &[Cell {
             fields: vec![
                 ("packages", {
-                    let (p, _) =
-                        arch_packages(build_arch, &["clang-format", "shellcheck", "nodejs", "npm"]);
+                    let (p, _) = arch_packages(build_arch, &["nodejs", "npm"]);
                     p
                 }),
                 ("multiarch", String::new()),
@@ -215,7 +207,7 @@ pub fn render(targets: &Targets) -> String {
                 Placement::Guest => false,
                 Placement::BuildOnly | Placement::Unavailable(_) => continue,
             };
-            let mut extra: Vec<&str> = vec!["iproute2", "iputils-ping"];
+            let mut extra: Vec<&str> = Vec::new();
             if let Some(g) = &a.guest {
                 extra.push(&g.qemu_packages.debian);
             }

@@ -3,7 +3,8 @@
 //! - `solo5-ng-<version>-<arch>.tar.gz` per target: a relocatable tree
 //!   (`bin/`, `include/<triple>/`, `lib/<triple>/`) to unpack anywhere;
 //! - `solo5-ng_<version>_<debarch>.deb`: the tenders and solo5-elftool
-//!   for the build machine's arch (Depends: libseccomp2);
+//!   for the build machine's arch (Depends: libc6 only: the seccomp
+//!   filters are our own);
 //! - `solo5-ng-cross-<arch>_<version>_<debarch>.deb` per target: that
 //!   target's toolchain, installable on the build machine's arch;
 //! - `SHA256SUMS`.
@@ -327,7 +328,7 @@ pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
             let deb = Deb {
                 package: NAME.into(),
                 arch: build_deb_arch.clone(),
-                depends: vec!["libc6".into(), "libseccomp2".into()],
+                depends: vec!["libc6".into()],
                 section: "utils",
                 description: format!(
                     "Solo5-compatible sandboxed execution environment for unikernels\n \

@@ -14,7 +14,6 @@ pub struct Targets {
     pub compilers: Compilers,
     pub arch: BTreeMap<String, Arch>,
     pub host: BTreeMap<String, BTreeMap<String, HostSupport>>,
-    pub libseccomp: Libseccomp,
     pub packages: ToolPackages,
     pub flags: Flags,
     pub ci: Ci,
@@ -132,12 +131,6 @@ pub struct ToolPackages {
 pub struct HostSupport {
     pub bindings: Vec<Spanned<String>>,
     pub tenders: Vec<Spanned<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Libseccomp {
-    pub packages: Packages,
 }
 
 /// The generated CI workflow.
