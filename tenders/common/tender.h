@@ -63,6 +63,37 @@ bool args_split_device(const char *arg, const char *prefix, char *name,
 void args_parse_mac(const char *arg, const char *value, uint8_t mac[6]);
 
 /*
+ * ---- Device options (device_options.c) ----
+ */
+
+struct tender;
+
+/*
+ * Second pass over the command line, up to the unikernel at argv[first]:
+ * --mem=MB (at most max_mem_mb) into *mem_size, every other option offered
+ * to the modules; dies on an option no module takes.
+ */
+void devopt_parse_all(struct tender *t, char **argv, int first,
+                      uint64_t max_mem_mb, uint64_t *mem_size);
+
+/*
+ * --block:NAME=PATH: attaches PATH as block device NAME of (mft), with
+ * (block_size)-byte blocks. False if (arg) is not a --block: option; dies
+ * naming (arg) and the unikernel (file) if it is but cannot be honoured.
+ */
+bool devopt_block(struct mft *mft, const char *file, const char *arg,
+                  unsigned block_size);
+
+/*
+ * --net:NAME=TAP attaches tap interface TAP as network device NAME;
+ * --net-mac:NAME=MAC sets its MAC address. False if (arg) is neither.
+ */
+bool devopt_net(struct mft *mft, const char *file, const char *arg);
+
+/* Once all options are in: the MACs given, a random one for the rest. */
+void devopt_net_macs(struct mft *mft);
+
+/*
  * ---- Manifest (mft.c) ----
  */
 

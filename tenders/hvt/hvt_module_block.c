@@ -19,19 +19,7 @@
 
 static bool handle_arg(struct tender *t, const char *arg)
 {
-    char name[MFT_NAME_SIZE];
-    const char *path;
-
-    if (!args_split_device(arg, "--block:", name, &path))
-        return false;
-    struct mft_entry *e =
-        mft_claim(t->mft, name, MFT_DEV_BLOCK_BASIC, arg, t->file);
-    uint64_t capacity;
-    e->b.hostfd = block_attach(path, HVT_BLOCK_SIZE, &capacity);
-    e->u.block_basic.capacity = capacity;
-    e->u.block_basic.block_size = HVT_BLOCK_SIZE;
-    e->attached = true;
-    return true;
+    return devopt_block(t->mft, t->file, arg, HVT_BLOCK_SIZE);
 }
 
 /* The attached block device (handle) if [offset, offset + len) is a run of

@@ -82,24 +82,7 @@ int main(int argc, char **argv)
     t.mft = elf_read_manifest(&img, &t.mft_size);
 
     /* Pass 2: options, now that the manifest names the devices. */
-    for (int i = 1; i < first; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--") == 0)
-            break;
-        if (strncmp(arg, "--mem=", 6) == 0) {
-            t.mem_size = args_parse_mem(arg, arg + 6, SPT_MAX_MEM_MB);
-            continue;
-        }
-        bool taken = false;
-        FOR_EACH_TENDER_MODULE (m) {
-            if ((*m)->handle_arg != NULL && (*m)->handle_arg(&t, arg)) {
-                taken = true;
-                break;
-            }
-        }
-        if (!taken)
-            die("unknown option %s (see --help)", arg);
-    }
+    devopt_parse_all(&t, argv, first, SPT_MAX_MEM_MB, &t.mem_size);
     mft_check_all_attached(t.mft, t.file);
 
     spt_mem_map(&t);

@@ -16,19 +16,7 @@
 
 static bool handle_arg(struct tender *t, const char *arg)
 {
-    char name[MFT_NAME_SIZE];
-    const char *path;
-
-    if (!args_split_device(arg, "--block:", name, &path))
-        return false;
-    struct mft_entry *e =
-        mft_claim(t->mft, name, MFT_DEV_BLOCK_BASIC, arg, t->file);
-    uint64_t capacity;
-    e->b.hostfd = block_attach(path, SPT_BLOCK_SIZE, &capacity);
-    e->u.block_basic.capacity = capacity;
-    e->u.block_basic.block_size = SPT_BLOCK_SIZE;
-    e->attached = true;
-    return true;
+    return devopt_block(t->mft, t->file, arg, SPT_BLOCK_SIZE);
 }
 
 static void policy(struct sc_policy *p, const struct tender_policy_in *in)

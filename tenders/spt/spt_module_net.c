@@ -17,60 +17,19 @@
 
 #include "spt.h"
 
-/* MACs given before (or without) the matching --net: option. */
-static struct {
-    char name[MFT_NAME_SIZE];
-    uint8_t mac[6];
-} macs[MFT_MAX_ENTRIES];
-static unsigned nmacs;
-
 static bool handle_arg(struct tender *t, const char *arg)
 {
-    char name[MFT_NAME_SIZE];
-    const char *value;
-
-    if (args_split_device(arg, "--net-mac:", name, &value)) {
-        struct mft_entry *e = mft_lookup(t->mft, name);
-        if (e == NULL || e->type != MFT_DEV_NET_BASIC)
-            die("%s: %s declares no network device '%s'", arg, t->file, name);
-        for (unsigned i = 0; i < nmacs; i++) {
-            if (strcmp(macs[i].name, name) == 0)
-                die("%s: MAC address of '%s' given twice", arg, name);
-        }
-        args_parse_mac(arg, value, macs[nmacs].mac);
-        memcpy(macs[nmacs].name, name, sizeof name);
-        nmacs++;
-        return true;
-    }
-    if (args_split_device(arg, "--net:", name, &value)) {
-        struct mft_entry *e =
-            mft_claim(t->mft, name, MFT_DEV_NET_BASIC, arg, t->file);
-        unsigned mtu;
-        e->b.hostfd = tap_attach(value, &mtu);
-        e->u.net_basic.mtu = (uint16_t)(mtu > 65535 ? 65535 : mtu);
-        e->attached = true;
-        return true;
-    }
-    return false;
+    return devopt_net(t->mft, t->file, arg);
 }
 
 static void setup(struct tender *t)
 {
-    for (unsigned i = 0; i < nmacs; i++) {
-        struct mft_entry *e = mft_lookup(t->mft, macs[i].name);
-        if (!e->attached)
-            die("--net-mac:%s given, but no --net:%s=TAP", macs[i].name,
-                macs[i].name);
-        memcpy(e->u.net_basic.mac, macs[i].mac, 6);
-    }
+    devopt_net_macs(t->mft);
 
     for (unsigned i = 0; i < t->mft->entries; i++) {
         struct mft_entry *e = &t->mft->e[i];
         if (e->type != MFT_DEV_NET_BASIC || !e->attached)
             continue;
-        static const uint8_t no_mac[6];
-        if (memcmp(e->u.net_basic.mac, no_mac, 6) == 0)
-            tap_random_mac(e->u.net_basic.mac);
 
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = i};
         if (epoll_ctl(t->epollfd, EPOLL_CTL_ADD, e->b.hostfd, &ev) == -1)
