@@ -145,6 +145,60 @@ pub fn plan(
 mod tests {
     use super::*;
 
+    /// Every (arch, binding) script targets.toml implies, rendered as the
+    /// build renders it, holds what the unikernels rely on.
+    #[test]
+    fn every_rendered_script_keeps_its_promises() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let t = crate::model::config::load_targets(&root).expect("targets.toml parses");
+        let mut rendered = 0;
+        for (aname, support) in t.host.get("linux").into_iter().flatten() {
+            let arch = &t.arch[aname];
+            let page = *arch.max_page_size.get_ref();
+            for bname in support.bindings.iter().map(|b| b.get_ref()) {
+                let b = &t.binding[bname];
+                let what = format!("{} for {aname}/{bname}", b.lds.get_ref());
+                let template = std::fs::read_to_string(root.join(b.lds.get_ref()))
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                let out = render_script(&template, b.text_start, page);
+                let left = out.split('@').skip(1).step_by(2).find(|w| {
+                    !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                });
+                assert!(left.is_none(), "{what}: placeholder @{left:?}@ is left");
+                let phdrs = out
+                    .split("PHDRS")
+                    .nth(1)
+                    .and_then(|r| r.split('}').next())
+                    .unwrap_or_else(|| panic!("{what}: no PHDRS"));
+                let first = phdrs
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && *l != "{")
+                    .unwrap_or("");
+                assert!(
+                    first.contains("PT_INTERP"),
+                    "{what}: first header is {first:?}"
+                );
+                assert!(
+                    out.contains(&interp_bytes()),
+                    "{what}: no /nonexistent/solo5/ guard bytes"
+                );
+                assert!(
+                    out.contains(&format!("{page:#x}")),
+                    "{what}: page size {page:#x} missing"
+                );
+                assert!(
+                    out.contains(&format!("{:#x}", b.text_start)),
+                    "{what}: text start missing"
+                );
+                // No segment both writable and executable: FLAGS(7) would be.
+                assert!(!phdrs.contains("FLAGS(7)"), "{what}: a W+X segment");
+                rendered += 1;
+            }
+        }
+        assert!(rendered >= 5, "only {rendered} scripts rendered");
+    }
+
     #[test]
     fn scripts_get_the_guard_bytes() {
         let out = render_script(
