@@ -159,10 +159,21 @@ fn report(
     distro: &str,
     want: &mut Wanted,
 ) {
-    let t = &cfg.targets;
-    let arch = &t.arch[&a.arch];
-    let tc = &a.tools;
     let native = a.arch == cfg.build_arch;
+    print_header(a, native);
+    print_tools(a, native);
+    print_problems(cfg, a, native, distro, want);
+    if !native {
+        // Cross builds need the cross compiler even when clang covers the
+        // target: the tenders are Linux programs of the arch.
+        let cross_pkgs = cfg.targets.arch[&a.arch].packages.for_distro(distro);
+        want.packages.extend(cross_pkgs.iter().cloned());
+    }
+    print_can_build(a, plan);
+    print_can_test(cfg, a, runners, distro, want);
+}
+
+fn print_header(a: &ArchConfig, native: bool) {
     println!(
         "\n== {} ({}{}) ==",
         a.arch,
@@ -173,6 +184,11 @@ fn report(
             ""
         }
     );
+}
+
+/// The tools detection chose for each role, and those it passed over.
+fn print_tools(a: &ArchConfig, native: bool) {
+    let tc = &a.tools;
     println!("tools:");
     match &tc.target_cc {
         Some(c) => {
@@ -227,6 +243,12 @@ fn report(
     for r in &tc.rejected {
         println!("  passed over ({} role) {}: {}", r.role, r.tool, r.reason);
     }
+}
+
+/// Each toolchain problem with its fix; the packages of the fix go to `want`.
+fn print_problems(cfg: &Config, a: &ArchConfig, native: bool, distro: &str, want: &mut Wanted) {
+    let t = &cfg.targets;
+    let arch = &t.arch[&a.arch];
     let cross_pkgs = arch.packages.for_distro(distro);
     let cross_pkg = cross_pkgs.join(" ");
     let native_pkg = t
@@ -234,10 +256,10 @@ fn report(
         .native_cc
         .for_distro(distro)
         .unwrap_or(&t.packages.native_cc.debian);
-    if !tc.problems.is_empty() {
+    if !a.tools.problems.is_empty() {
         println!("problems:");
     }
-    for p in &tc.problems {
+    for p in &a.tools.problems {
         println!("  {} toolchain: {}", p.role, p.message);
         let fix = match p.role {
             Role::Target if p.message.contains("linker") => {
@@ -265,12 +287,10 @@ fn report(
             want.packages.extend(cross_pkgs.iter().cloned());
         }
     }
-    if !native {
-        // Cross builds need the cross compiler even when clang covers the
-        // target: the tenders are Linux programs of the arch.
-        want.packages.extend(cross_pkgs.iter().cloned());
-    }
+}
 
+/// The arch's products the build plan builds, and those it skips with why.
+fn print_can_build(a: &ArchConfig, plan: &Plan) {
     println!("can build (the same plan `cargo xtask build` runs):");
     for p in plan
         .products
@@ -282,9 +302,18 @@ fn report(
     for s in plan.skipped.iter().filter(|s| s.arch == a.arch) {
         println!("  {} {:<10} no: {}", s.kind, s.part, s.reason);
     }
+}
 
+/// Where each binding's tests would run, without probing (no guest boots).
+fn print_can_test(
+    cfg: &Config,
+    a: &ArchConfig,
+    runners: &mut Runners,
+    distro: &str,
+    want: &mut Wanted,
+) {
     println!("can test:");
-    let support = t.linux(&a.arch);
+    let support = cfg.targets.linux(&a.arch);
     for b in support
         .into_iter()
         .flat_map(|s| s.bindings.iter())
@@ -294,40 +323,42 @@ fn report(
             Placement::BuildOnly => "built and checked, never run".to_string(),
             Placement::Unavailable(why) => format!("not here: {why}"),
             Placement::Native => "natively on this machine".to_string(),
-            Placement::Guest => {
-                let (_, kvm) = crate::runner::kvm::summary();
-                match &arch.guest {
-                    Some(g) => {
-                        let qemu =
-                            toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot());
-                        let pkg = g
-                            .qemu_packages
-                            .for_distro(distro)
-                            .unwrap_or(&g.qemu_packages.debian);
-                        if qemu.is_none() {
-                            want.packages.insert(pkg.to_string());
-                        }
-                        if a.arch != cfg.build_arch {
-                            want.foreign_arches.insert(arch.debian_arch.clone());
-                        }
-                        format!(
-                            "inside an emulated {} Linux guest ({kvm}); {}",
-                            a.arch,
-                            match qemu {
-                                Some(p) => format!("{} present", p.display()),
-                                None => format!("{} absent (install {pkg})", g.qemu),
-                            }
-                        )
-                    }
-                    None => format!(
-                        "not here: no emulated guest is described for {} in targets.toml",
-                        a.arch
-                    ),
-                }
-            }
+            Placement::Guest => guest_line(cfg, a, distro, want),
         };
         println!("  {b:<8} {line}");
     }
+}
+
+/// The "can test" line of a binding that runs in an emulated guest; QEMU's
+/// package and the guest's foreign arch go to `want`.
+fn guest_line(cfg: &Config, a: &ArchConfig, distro: &str, want: &mut Wanted) -> String {
+    let arch = &cfg.targets.arch[&a.arch];
+    let (_, kvm) = crate::runner::kvm::summary();
+    let Some(g) = &arch.guest else {
+        return format!(
+            "not here: no emulated guest is described for {} in targets.toml",
+            a.arch
+        );
+    };
+    let qemu = toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot());
+    let pkg = g
+        .qemu_packages
+        .for_distro(distro)
+        .unwrap_or(&g.qemu_packages.debian);
+    if qemu.is_none() {
+        want.packages.insert(pkg.to_string());
+    }
+    if a.arch != cfg.build_arch {
+        want.foreign_arches.insert(arch.debian_arch.clone());
+    }
+    format!(
+        "inside an emulated {} Linux guest ({kvm}); {}",
+        a.arch,
+        match qemu {
+            Some(p) => format!("{} present", p.display()),
+            None => format!("{} absent (install {pkg})", g.qemu),
+        }
+    )
 }
 
 /// Of `packages`, those not installed (Debian: asked of dpkg; elsewhere
@@ -351,54 +382,7 @@ fn missing_packages(distro: &str, packages: &BTreeSet<String>) -> Vec<String> {
 /// Runs the distro's package manager for what `want` lacks.
 fn install(distro: &str, want: &Wanted, yes: bool) -> Result<()> {
     let missing = missing_packages(distro, &want.packages);
-    let mut commands: Vec<Vec<String>> = Vec::new();
-    let words = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    match distro {
-        "debian" => {
-            let have = Command::new("dpkg")
-                .arg("--print-foreign-architectures")
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default();
-            let own = Command::new("dpkg")
-                .arg("--print-architecture")
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-                .unwrap_or_default();
-            let mut added = false;
-            for a in &want.foreign_arches {
-                if *a != own && !have.lines().any(|l| l.trim() == a) {
-                    commands.push(words(&["dpkg", "--add-architecture", a]));
-                    added = true;
-                }
-            }
-            if added || !missing.is_empty() {
-                commands.push(words(&["apt-get", "update"]));
-            }
-            if !missing.is_empty() {
-                let mut c = words(&["apt-get", "install", "-y", "--no-install-recommends"]);
-                c.extend(missing.iter().cloned());
-                commands.push(c);
-            }
-        }
-        "fedora" if !missing.is_empty() => {
-            let mut c = words(&["dnf", "install", "-y"]);
-            c.extend(missing.iter().cloned());
-            commands.push(c);
-        }
-        "alpine" if !missing.is_empty() => {
-            let mut c = words(&["apk", "add"]);
-            c.extend(missing.iter().cloned());
-            commands.push(c);
-        }
-        "arch" if !missing.is_empty() => {
-            let mut c = words(&["pacman", "-S", "--needed", "--noconfirm"]);
-            c.extend(missing.iter().cloned());
-            commands.push(c);
-        }
-        "fedora" | "alpine" | "arch" => {}
-        other => bail!("doctor --install knows no package manager for the {other} distro family; install by hand: {}", missing.join(" ")),
-    }
+    let mut commands = install_commands(distro, want, &missing)?;
     if commands.is_empty() {
         println!("\ninstall: nothing to install");
         return Ok(());
@@ -417,21 +401,84 @@ fn install(distro: &str, want: &Wanted, yes: bool) -> Result<()> {
         println!("  {}", c.join(" "));
     }
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            bail!("not a terminal to ask on: rerun with --yes to run these commands");
-        }
-        print!("run them? [y/N] ");
-        std::io::stdout().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .context("cannot read the answer")?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            bail!("not installed (answered {:?})", answer.trim());
+        confirm()?;
+    }
+    run_commands(&commands)
+}
+
+fn words(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// The package manager's commands (without sudo) that install `missing`
+/// and, on Debian, enable the guests' foreign arches.
+fn install_commands(distro: &str, want: &Wanted, missing: &[String]) -> Result<Vec<Vec<String>>> {
+    let install = match distro {
+        "debian" => return Ok(debian_commands(want, missing)),
+        "fedora" => words(&["dnf", "install", "-y"]),
+        "alpine" => words(&["apk", "add"]),
+        "arch" => words(&["pacman", "-S", "--needed", "--noconfirm"]),
+        other => bail!("doctor --install knows no package manager for the {other} distro family; install by hand: {}", missing.join(" ")),
+    };
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut c = install;
+    c.extend(missing.iter().cloned());
+    Ok(vec![c])
+}
+
+fn debian_commands(want: &Wanted, missing: &[String]) -> Vec<Vec<String>> {
+    let mut commands = Vec::new();
+    let have = Command::new("dpkg")
+        .arg("--print-foreign-architectures")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let own = Command::new("dpkg")
+        .arg("--print-architecture")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut added = false;
+    for a in &want.foreign_arches {
+        if *a != own && !have.lines().any(|l| l.trim() == a) {
+            commands.push(words(&["dpkg", "--add-architecture", a]));
+            added = true;
         }
     }
-    for c in &commands {
+    // A new foreign arch has no package index until the next update.
+    if added || !missing.is_empty() {
+        commands.push(words(&["apt-get", "update"]));
+    }
+    if !missing.is_empty() {
+        let mut c = words(&["apt-get", "install", "-y", "--no-install-recommends"]);
+        c.extend(missing.iter().cloned());
+        commands.push(c);
+    }
+    commands
+}
+
+/// Asks on the terminal before running the package manager as root.
+fn confirm() -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!("not a terminal to ask on: rerun with --yes to run these commands");
+    }
+    print!("run them? [y/N] ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        bail!("not installed (answered {:?})", answer.trim());
+    }
+    Ok(())
+}
+
+fn run_commands(commands: &[Vec<String>]) -> Result<()> {
+    for c in commands {
         let status = Command::new(&c[0])
             .args(&c[1..])
             .env("DEBIAN_FRONTEND", "noninteractive")
