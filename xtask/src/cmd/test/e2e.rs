@@ -23,7 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What became of one check.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Verdict {
     Pass(String),
     Fail(String),
@@ -274,6 +274,52 @@ fn run_native(work: &Path, bins: &[PathBuf], tender: &Path, unikernel: &Path) ->
     Ok(format!("{:.2}s", start.elapsed().as_secs_f64()))
 }
 
+/// The name of the check of one (arch, binding).
+fn check_name(arch: &str, binding: &str) -> String {
+    format!("e2e {arch} {binding}: installed toolchain, outside the repository")
+}
+
+/// A check that says something on success, in parentheses.
+fn verdict_of(result: Result<String>) -> Verdict {
+    match result {
+        Ok(d) => Verdict::Pass(format!(" ({d})")),
+        Err(e) => Verdict::Fail(format!("{e:#}")),
+    }
+}
+
+/// The unikernels of one arch that run in its emulated guest, and what
+/// the guest needs for them: all share one boot.
+#[derive(Default)]
+struct GuestBatch {
+    /// (binding, cell)
+    cells: Vec<(String, guest::Cell)>,
+    /// Guest path → host file.
+    files: Vec<(String, PathBuf)>,
+    tenders: Vec<PathBuf>,
+}
+
+impl GuestBatch {
+    fn add(&mut self, b: &str, tender_name: &str, tender: PathBuf, unikernel: &Path) {
+        let tender_at = format!("/t/{tender_name}");
+        let unikernel_at = format!("/t/hello.{b}");
+        self.files.push((tender_at.clone(), tender.clone()));
+        self.files
+            .push((unikernel_at.clone(), unikernel.to_path_buf()));
+        self.tenders.push(tender);
+        self.cells.push((
+            b.to_string(),
+            guest::Cell {
+                id: format!("e2e{b}"),
+                argv: vec![tender_at, unikernel_at, ARG.into()],
+                setup: vec![],
+                during: vec![],
+                fetch: None,
+                timeout_secs: 30,
+            },
+        ));
+    }
+}
+
 /// Runs the per-arch checks; appends one verdict per (arch, binding).
 fn run_arch(
     cfg: &Config,
@@ -283,12 +329,6 @@ fn run_arch(
     kit: &ArchKit,
     out: &mut Vec<(String, Verdict)>,
 ) {
-    let name = |b: &str| {
-        format!(
-            "e2e {} {b}: installed toolchain, outside the repository",
-            kit.arch
-        )
-    };
     // Bindings whose unikernels a tender runs.
     let runnable: Vec<String> = kit
         .bindings
@@ -299,14 +339,16 @@ fn run_arch(
     let unikernels = match build_unikernels(work, bins, &kit.arch, &runnable) {
         Ok(u) => u,
         Err(e) => {
-            out.push((name("build"), Verdict::Fail(format!("{e:#}"))));
+            out.push((
+                check_name(&kit.arch, "build"),
+                Verdict::Fail(format!("{e:#}")),
+            ));
             return;
         }
     };
-    let mut guest_cells = Vec::new();
-    let mut files = Vec::new();
-    let mut tenders = Vec::new();
+    let mut batch = GuestBatch::default();
     for (b, uk) in &unikernels {
+        let name = check_name(&kit.arch, b);
         let tname = cfg.targets.binding[b]
             .tender
             .as_ref()
@@ -314,108 +356,87 @@ fn run_arch(
             .unwrap_or_default();
         let tender = kit.tenders.join(&tname);
         if !tender.exists() {
-            out.push((
-                name(b),
-                Verdict::Skip(format!("{tname} for {} was not built", kit.arch)),
-            ));
+            let why = format!("{tname} for {} was not built", kit.arch);
+            out.push((name, Verdict::Skip(why)));
             continue;
         }
-        let placement = runners.placement(&kit.arch, b);
-        match &placement {
-            Placement::Unavailable(why) => {
-                out.push((name(b), Verdict::Skip(why.clone())));
-                continue;
-            }
-            Placement::BuildOnly => continue,
-            Placement::Native | Placement::Guest => {}
-        }
-        if placement == Placement::Native {
-            let v = match run_native(work, bins, &tender, uk) {
-                Ok(t) => Verdict::Pass(format!(" {t}")),
-                Err(e) => Verdict::Fail(format!("{e:#}")),
-            };
-            out.push((name(b), v));
-            continue;
-        }
-        let id = format!("e2e{b}");
-        files.push((format!("/t/{tname}"), tender.clone()));
-        files.push((format!("/t/hello.{b}"), uk.clone()));
-        tenders.push(tender);
-        guest_cells.push((
-            b.clone(),
-            guest::Cell {
-                id,
-                argv: vec![format!("/t/{tname}"), format!("/t/hello.{b}"), ARG.into()],
-                setup: vec![],
-                during: vec![],
-                fetch: None,
-                timeout_secs: 30,
-            },
-        ));
-    }
-    if guest_cells.is_empty() {
-        return;
-    }
-    let qemu_missing = cfg.targets.arch[&kit.arch].guest.as_ref().and_then(|g| {
-        toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot())
-            .is_none()
-            .then(|| {
-                format!(
-                    "{} is not installed (install {})",
-                    g.qemu, g.qemu_packages.debian
-                )
-            })
-    });
-    if let Some(why) = qemu_missing {
-        let ci = std::env::var("CI").as_deref() == Ok("true");
-        for (b, _) in &guest_cells {
-            out.push((
-                name(b),
-                if ci {
-                    Verdict::Fail(why.clone())
-                } else {
-                    Verdict::Skip(why.clone())
-                },
-            ));
-        }
-        return;
-    }
-    if cfg.targets.arch[&kit.arch].guest.is_none() {
-        for (b, _) in &guest_cells {
-            out.push((
-                name(b),
-                Verdict::Skip(format!(
-                    "no emulated guest for {} in targets.toml",
-                    kit.arch
-                )),
-            ));
-        }
-        return;
-    }
-    let cells: Vec<guest::Cell> = guest_cells.iter().map(|(_, c)| c.clone()).collect();
-    match guest::run_batch(&cfg.root, &cfg.targets, &kit.arch, &files, &tenders, &cells) {
-        Ok(results) => {
-            for (b, c) in &guest_cells {
-                let v = match results.get(&c.id) {
-                    Some(r) if r.status == 0 && r.output.contains(EXPECT) => {
-                        Verdict::Pass(" (in guest)".into())
-                    }
-                    Some(r) => Verdict::Fail(format!(
-                        "status {}{}:\n{}",
-                        r.status,
-                        if r.timed_out { ", timed out" } else { "" },
-                        r.output.trim_end()
-                    )),
-                    None => Verdict::Fail("the guest reported no result".into()),
+        match runners.placement(&kit.arch, b) {
+            Placement::Unavailable(why) => out.push((name, Verdict::Skip(why))),
+            Placement::BuildOnly => {}
+            Placement::Native => {
+                let v = match run_native(work, bins, &tender, uk) {
+                    Ok(t) => Verdict::Pass(format!(" {t}")),
+                    Err(e) => Verdict::Fail(format!("{e:#}")),
                 };
-                out.push((name(b), v));
+                out.push((name, v));
             }
+            Placement::Guest => batch.add(b, &tname, tender, uk),
         }
-        Err(e) => {
-            for (b, _) in &guest_cells {
-                out.push((name(b), Verdict::Fail(format!("{e:#}"))));
-            }
+    }
+    if !batch.cells.is_empty() {
+        run_in_guest(cfg, &kit.arch, &batch, out);
+    }
+}
+
+/// Why the arch's guest cannot boot here, as the verdict of each of its
+/// checks; None when it can.
+fn guest_unavailable(cfg: &Config, arch: &str) -> Option<Verdict> {
+    let Some(g) = &cfg.targets.arch[arch].guest else {
+        return Some(Verdict::Skip(format!(
+            "no emulated guest for {arch} in targets.toml"
+        )));
+    };
+    if toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot()).is_some() {
+        return None;
+    }
+    let why = format!(
+        "{} is not installed (install {})",
+        g.qemu, g.qemu_packages.debian
+    );
+    // CI installs QEMU: there a missing one is a broken job, not this
+    // machine's limit.
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    Some(if ci {
+        Verdict::Fail(why)
+    } else {
+        Verdict::Skip(why)
+    })
+}
+
+/// Boots the arch's guest once for the whole batch; one verdict per cell.
+fn run_in_guest(cfg: &Config, arch: &str, batch: &GuestBatch, out: &mut Vec<(String, Verdict)>) {
+    if let Some(v) = guest_unavailable(cfg, arch) {
+        for (b, _) in &batch.cells {
+            out.push((check_name(arch, b), v.clone()));
         }
+        return;
+    }
+    let cells: Vec<guest::Cell> = batch.cells.iter().map(|(_, c)| c.clone()).collect();
+    let results = guest::run_batch(
+        &cfg.root,
+        &cfg.targets,
+        arch,
+        &batch.files,
+        &batch.tenders,
+        &cells,
+    );
+    for (b, c) in &batch.cells {
+        let v = match &results {
+            Ok(results) => match results.get(&c.id) {
+                Some(r) if r.status == 0 && r.output.contains(EXPECT) => {
+                    Verdict::Pass(" (in guest)".into())
+                }
+                Some(r) => Verdict::Fail(format!(
+                    "status {}{}:\n{}",
+                    r.status,
+                    if r.timed_out { ", timed out" } else { "" },
+                    r.output.trim_end()
+                )),
+                None => Verdict::Fail("the guest reported no result".into()),
+            },
+            Err(e) => Verdict::Fail(format!("{e:#}")),
+        };
+        out.push((check_name(arch, b), v));
     }
 }
 
@@ -431,64 +452,53 @@ pub fn run(cfg: &Config, plan: &Plan, runners: &mut Runners) -> Vec<(String, Ver
         ));
         return out;
     }
-    let v = match check_install(cfg, plan, &scratch) {
-        Ok(d) => Verdict::Pass(format!(" ({d})")),
-        Err(e) => Verdict::Fail(format!("{e:#}")),
-    };
+    prove(cfg, plan, runners, &scratch, &mut out);
+    let _ = std::fs::remove_dir_all(&scratch);
+    out
+}
+
+/// The checks, in `scratch`; one whose product the rest need (the
+/// packages, their unpacking, solo5-elftool) ends the proof when it fails.
+fn prove(
+    cfg: &Config,
+    plan: &Plan,
+    runners: &mut Runners,
+    scratch: &Path,
+    out: &mut Vec<(String, Verdict)>,
+) {
     out.push((
         "e2e: install --prefix /usr --destdir layout and modes".into(),
-        v,
+        verdict_of(check_install(cfg, plan, scratch)),
     ));
-
     let made = match dist::make(cfg, plan, &scratch.join("dist")) {
         Ok(m) => m,
         Err(e) => {
             out.push(("e2e: dist".into(), Verdict::Fail(format!("{e:#}"))));
-            let _ = std::fs::remove_dir_all(&scratch);
-            return out;
+            return;
         }
     };
     if made.cross_debs.is_empty() {
         let why = made.skipped.join("; ");
         out.push(("e2e: .deb packages".into(), Verdict::Skip(why)));
-        let _ = std::fs::remove_dir_all(&scratch);
-        return out;
+        return;
     }
-    let v = match check_debs(&made) {
-        Ok(d) => Verdict::Pass(format!(" ({d})")),
-        Err(e) => Verdict::Fail(format!("{e:#}")),
-    };
-    out.push(("e2e: .deb control fields".into(), v));
+    out.push((
+        "e2e: .deb control fields".into(),
+        verdict_of(check_debs(&made)),
+    ));
 
     // Every package into one root: the toolchains are co-installable.
     let root = scratch.join("root");
     let mut debs: Vec<&PathBuf> = made.cross_debs.iter().map(|(_, d)| d).collect();
     debs.extend(made.host_deb.iter());
-    for d in debs {
-        if let Err(e) = unpack(d, &root) {
-            out.push(("e2e: unpack".into(), Verdict::Fail(format!("{e:#}"))));
-            let _ = std::fs::remove_dir_all(&scratch);
-            return out;
-        }
+    if let Err(e) = debs.into_iter().try_for_each(|d| unpack(d, &root)) {
+        out.push(("e2e: unpack".into(), Verdict::Fail(format!("{e:#}"))));
+        return;
     }
     let usr_bin = root.join("usr/bin");
     let work = scratch.join("work");
     let _ = std::fs::create_dir_all(&work);
-    // Each foreign arch's tenders come from its tarball.
-    let mut tar_bins: Vec<(String, PathBuf)> = Vec::new();
-    for (arch, tar) in &made.tarballs {
-        if arch == &cfg.build_arch {
-            continue;
-        }
-        let dir = scratch.join(format!("tar-{arch}"));
-        match unpack(tar, &dir) {
-            Ok(()) => tar_bins.push((arch.clone(), dir.join("bin"))),
-            Err(e) => out.push((
-                format!("e2e {arch}: tarball"),
-                Verdict::Fail(format!("{e:#}")),
-            )),
-        }
-    }
+    let tar_bins = unpack_tarballs(cfg, &made, scratch, out);
     // solo5-elftool from the tenders package; without it (no build-machine
     // arch selected), from a tarball.
     let mut bins = vec![usr_bin.clone()];
@@ -500,8 +510,7 @@ pub fn run(cfg: &Config, plan: &Plan, runners: &mut Runners) -> Vec<(String, Ver
                     "e2e: solo5-elftool".into(),
                     Verdict::Skip("neither a tenders package nor a tarball was made".into()),
                 ));
-                let _ = std::fs::remove_dir_all(&scratch);
-                return out;
+                return;
             }
         }
     }
@@ -530,8 +539,31 @@ pub fn run(cfg: &Config, plan: &Plan, runners: &mut Runners) -> Vec<(String, Ver
             tenders,
             bindings,
         };
-        run_arch(cfg, runners, &work, &bins, &kit, &mut out);
+        run_arch(cfg, runners, &work, &bins, &kit, out);
     }
-    let _ = std::fs::remove_dir_all(&scratch);
-    out
+}
+
+/// Unpacks each foreign arch's tarball, whose tenders that arch's checks
+/// run; returns (arch, its bin directory) for each one unpacked.
+fn unpack_tarballs(
+    cfg: &Config,
+    made: &dist::Made,
+    scratch: &Path,
+    out: &mut Vec<(String, Verdict)>,
+) -> Vec<(String, PathBuf)> {
+    let mut tar_bins = Vec::new();
+    for (arch, tar) in &made.tarballs {
+        if arch == &cfg.build_arch {
+            continue;
+        }
+        let dir = scratch.join(format!("tar-{arch}"));
+        match unpack(tar, &dir) {
+            Ok(()) => tar_bins.push((arch.clone(), dir.join("bin"))),
+            Err(e) => out.push((
+                format!("e2e {arch}: tarball"),
+                Verdict::Fail(format!("{e:#}")),
+            )),
+        }
+    }
+    tar_bins
 }
