@@ -322,7 +322,6 @@ pub fn run_batch(
         .guest
         .as_ref()
         .with_context(|| format!("no emulated guest is described for {arch} in targets.toml"))?;
-    let gnu_triple = a.gnu_triple.as_str();
     let build = &targets.arch[&crate::model::config::build_arch(targets)];
     let deb = DebianArches {
         guest: &a.debian_arch,
@@ -330,6 +329,47 @@ pub fn run_batch(
     };
     let kit = kit(root, arch, g, &deb)?;
     let qemu = which_qemu(g)?;
+    let cpio = initramfs(g, &kit, &a.gnu_triple, files, tenders, cells)?;
+    let dir = root.join(crate::model::layout::guest_dir(arch));
+    let initrd = dir.join("initrd.cpio");
+    std::fs::write(&initrd, cpio).context("cannot write the initramfs")?;
+
+    // Two minutes for the boot itself, then each cell's timeout and 2 s.
+    let budget: u64 = 120 + cells.iter().map(|c| c.timeout_secs + 2).sum::<u64>();
+    let start = Instant::now();
+    let (finished, console) = boot(&qemu, g, &kit.kernel, &initrd, budget)?;
+    println!(
+        "guest: {arch} boot and {} cells took {:.1}s",
+        cells.len(),
+        start.elapsed().as_secs_f64()
+    );
+    let results = parse_console(&console);
+    if !finished {
+        bail!(
+            "the {arch} guest did not finish within {budget}s; console:\n{}",
+            tail(&console, 40)
+        );
+    }
+    if !console.contains("@@DONE") {
+        bail!(
+            "the {arch} guest stopped before running every cell; console:\n{}",
+            tail(&console, 40)
+        );
+    }
+    Ok(results)
+}
+
+/// The initramfs: busybox and its init, the kernel modules, the shared
+/// libraries the tenders load (under the paths they were linked against),
+/// `files` and the cells' runner script.
+fn initramfs(
+    g: &Guest,
+    kit: &Kit,
+    gnu_triple: &str,
+    files: &[(String, PathBuf)],
+    tenders: &[PathBuf],
+    cells: &[Cell],
+) -> Result<Vec<u8>> {
     let mut cpio = Cpio::default();
     cpio.file(
         "bin/busybox",
@@ -347,6 +387,8 @@ pub fn run_batch(
             &data,
         );
     }
+    // The tenders share libraries (libc, the dynamic loader): each goes
+    // in once.
     let mut seen = std::collections::BTreeSet::new();
     for t in tenders {
         for (guest, host) in libraries(t, gnu_triple)? {
@@ -363,17 +405,26 @@ pub fn run_batch(
         cpio.file(guest, 0o755, &data);
     }
     cpio.file("t/run.sh", 0o755, runner_script(cells).as_bytes());
-    let dir = root.join(crate::model::layout::guest_dir(arch));
-    let initrd = dir.join("initrd.cpio");
-    std::fs::write(&initrd, cpio.finish()).context("cannot write the initramfs")?;
+    Ok(cpio.finish())
+}
 
-    let budget: u64 = 120 + cells.iter().map(|c| c.timeout_secs + 2).sum::<u64>();
-    let mut cmd = Command::new(&qemu);
+/// Boots `kernel` with `initrd` under `qemu` and collects the serial
+/// console; kills QEMU after `budget` seconds. Returns whether the guest
+/// finished in time, and the console with carriage returns and NULs
+/// removed.
+fn boot(
+    qemu: &Path,
+    g: &Guest,
+    kernel: &Path,
+    initrd: &Path,
+    budget: u64,
+) -> Result<(bool, String)> {
+    let mut cmd = Command::new(qemu);
     cmd.args(&g.qemu_args)
         .args(["-nographic", "-no-reboot", "-kernel"])
-        .arg(&kit.kernel)
+        .arg(kernel)
         .arg("-initrd")
-        .arg(&initrd)
+        .arg(initrd)
         .arg("-append")
         .arg(format!("console={} rdinit=/init panic=-1 quiet", g.console))
         .stdin(Stdio::null())
@@ -383,6 +434,8 @@ pub fn run_batch(
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {}", qemu.display()))?;
+    // Read on a thread: a full pipe would stall the guest while the loop
+    // below waits for it to exit.
     let mut stdout = child.stdout.take().context("qemu stdout")?;
     let reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -390,38 +443,20 @@ pub fn run_batch(
         buf
     });
     let deadline = Duration::from_secs(budget);
-    let status = loop {
-        if let Some(s) = child.try_wait()? {
-            break Some(s);
+    let finished = loop {
+        if child.try_wait()?.is_some() {
+            break true;
         }
         if start.elapsed() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            break None;
+            break false;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     let raw = reader.join().unwrap_or_default();
     let console = String::from_utf8_lossy(&raw).replace(['\r', '\0'], "");
-    println!(
-        "guest: {arch} boot and {} cells took {:.1}s",
-        cells.len(),
-        start.elapsed().as_secs_f64()
-    );
-    let results = parse_console(&console);
-    if status.is_none() {
-        bail!(
-            "the {arch} guest did not finish within {budget}s; console:\n{}",
-            tail(&console, 40)
-        );
-    }
-    if !console.contains("@@DONE") {
-        bail!(
-            "the {arch} guest stopped before running every cell; console:\n{}",
-            tail(&console, 40)
-        );
-    }
-    Ok(results)
+    Ok((finished, console))
 }
 
 fn tail(text: &str, n: usize) -> String {
