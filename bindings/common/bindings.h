@@ -113,6 +113,10 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_printf(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
+/* Prints "Solo5: ABORT: <reason>" and exits with SOLO5_EXIT_ABORT, giving
+ * (cookie) (a trap's register dump, or NULL) to platform_exit(). */
+void bindings_abort(const char *reason, void *cookie) NORETURN;
+
 /* Reports a broken invariant inside a binding and aborts. */
 void bindings_panic(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 

@@ -3,7 +3,10 @@
  * SPDX-License-Identifier: ISC
  *
  * exit.c: solo5_exit(), solo5_abort() and the bindings' panic path, all
- * ending in the binding's platform_exit().
+ * ending in the binding's platform_exit(). Every abort, whatever its cause
+ * (solo5_abort(), a failed assertion, a panic, stack smashing, a fatal
+ * trap), ends with one line "Solo5: ABORT: <reason>" that log scrapers can
+ * look for.
  */
 
 #include "bindings.h"
@@ -14,10 +17,15 @@ void solo5_exit(int status)
     platform_exit(status, NULL);
 }
 
+void bindings_abort(const char *reason, void *cookie)
+{
+    log_printf(LOG_ERROR, "Solo5: ABORT: %s\n", reason);
+    platform_exit(SOLO5_EXIT_ABORT, cookie);
+}
+
 void solo5_abort(void)
 {
-    log_printf(LOG_ERROR, "Solo5: solo5_abort() called\n");
-    platform_exit(SOLO5_EXIT_ABORT, NULL);
+    bindings_abort("solo5_abort() called", NULL);
 }
 
 void bindings_panic(const char *fmt, ...)
@@ -28,6 +36,5 @@ void bindings_panic(const char *fmt, ...)
     va_start(ap, fmt);
     fmt_vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    log_printf(LOG_ERROR, "Solo5: PANIC: %s\n", buf);
-    solo5_abort();
+    bindings_abort(buf, NULL);
 }

@@ -29,6 +29,5 @@ void __stack_chk_fail(void) NORETURN;
 
 void __stack_chk_fail(void)
 {
-    log_printf(LOG_ERROR, "Solo5: stack smashing detected\n");
-    solo5_abort();
+    bindings_abort("stack smashing detected", NULL);
 }

@@ -282,8 +282,14 @@ void trap_handler(const struct trap_frame *f)
                    (unsigned long long)f->spsr);
     if (abort)
         report_abort(f->esr, f->far);
-    log_printf(LOG_ERROR, "Solo5: fatal trap, aborting\n");
-    platform_exit(SOLO5_EXIT_ABORT, c);
+    char reason[96];
+    if (sync)
+        fmt_snprintf(reason, sizeof reason, "fatal trap: %s (EC 0x%02x)",
+                     exception_class_name(ec), ec);
+    else
+        fmt_snprintf(reason, sizeof reason, "fatal trap: unexpected %s%s",
+                     vector_kinds[vec & 3], vector_origins[vec >> 2]);
+    bindings_abort(reason, c);
 }
 
 void cpu_trap_init(void)

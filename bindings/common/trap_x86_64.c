@@ -274,8 +274,10 @@ void trap_handler(const struct trap_frame *f)
                (unsigned long long)cr2);
     if (vec == 14)
         report_page_fault(f->ec, cr2);
-    log_printf(LOG_ERROR, "Solo5: fatal trap, aborting\n");
-    platform_exit(SOLO5_EXIT_ABORT, c);
+    char reason[80];
+    fmt_snprintf(reason, sizeof reason, "fatal trap: %s %s (vector %u)",
+                 traps[vec].mnemonic, traps[vec].meaning, vec);
+    bindings_abort(reason, c);
 }
 
 static void set_gate(unsigned vec, uint64_t handler, unsigned ist)

@@ -250,4 +250,50 @@ mod tests {
             "{err}"
         );
     }
+
+    /// A unikernel whose manifest note is empty, or whose PT_NOTE holds no
+    /// note at all, has no usable manifest: query-manifest fails (exit 1)
+    /// naming the file, as query-abi does for a missing ABI note.
+    #[test]
+    fn empty_manifest_notes_are_errors() {
+        use crate::elf::tests::all_builders;
+        use crate::notes::{ABI1_NOTE_TYPE, MFT1_NOTE_TYPE, SOLO5_NOTE_NAME};
+
+        let dir = std::env::temp_dir().join(format!("elftool-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for (i, b) in all_builders().iter().enumerate() {
+            let abi = b.note(SOLO5_NOTE_NAME, ABI1_NOTE_TYPE, &b.u32s(&[1, 2, 0, 0]));
+            let mut empty_desc = abi.clone();
+            empty_desc.extend(b.note(SOLO5_NOTE_NAME, MFT1_NOTE_TYPE, &[]));
+            for (what, file, want) in [
+                (
+                    "empty manifest note",
+                    b.with_pt_note(&empty_desc),
+                    "invalid Solo5 manifest: the manifest note is empty",
+                ),
+                (
+                    "no manifest note",
+                    b.with_pt_note(&abi),
+                    "no Solo5 manifest found",
+                ),
+                (
+                    "empty PT_NOTE",
+                    b.with_pt_note(&[]),
+                    "no Solo5 manifest found",
+                ),
+            ] {
+                let p = dir.join(format!("{i}.elf"));
+                std::fs::write(&p, &file).expect("write");
+                let shown = p.display().to_string();
+                let (code, out, err) = call(&["query-manifest", &shown]);
+                assert_eq!(code, 1, "{what}: {out}{err}");
+                assert!(out.is_empty(), "{what}: {out}");
+                assert!(
+                    err.starts_with(&format!("solo5-elftool: {shown}: ")) && err.contains(want),
+                    "{what}: {err}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -215,6 +215,11 @@ fn solo5_payload<'a>(
     let start = SOLO5_NHDR_SIZE.next_multiple_of(align);
     let pad = start - SOLO5_NHDR_SIZE;
     let descsz = note.descsz as usize;
+    if descsz == 0 {
+        // An empty note: no padding, no payload; the caller says why that
+        // is not enough.
+        return Ok(Some(&[]));
+    }
     if descsz < pad {
         return Err(ElfError(format!(
             "Solo5 note at offset {:#x}: descriptor size {descsz} is smaller than its {pad} \
@@ -276,6 +281,9 @@ pub fn read_manifest(elf: &Elf<'_>) -> Result<Option<Manifest>, ElfError> {
         return Ok(None);
     };
     let bad = |what: String| Err(ElfError(format!("invalid Solo5 manifest: {what}")));
+    if p.is_empty() {
+        return bad("the manifest note is empty".into());
+    }
     let e = elf.header.endian;
     let (Some(version), Some(entries)) = (u32_at(e, p, 0), u32_at(e, p, 4)) else {
         return bad(format!(

@@ -63,6 +63,22 @@ bool args_split_device(const char *arg, const char *prefix, char *name,
     return true;
 }
 
+int args_parse_fd(const char *arg, const char *value)
+{
+    long fd = 0;
+
+    if (*value == '\0')
+        die("%s: missing descriptor number after '@'", arg);
+    for (const char *p = value; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            die("%s: '@%s' is not a descriptor number", arg, value);
+        fd = fd * 10 + (*p - '0');
+        if (fd > 1000000)
+            die("%s: descriptor %s is out of range", arg, value);
+    }
+    return (int)fd;
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')

@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: ISC
  *
  * device_options.c: the device options both tenders take, --block:,
- * --net: and --net-mac:, parsed and attached the same way; the tender's
- * modules add what differs (block size, how I/O reaches the guest).
+ * --block-sector-size:, --net: and --net-mac:, parsed and attached the same
+ * way; the tender's modules add what differs (how I/O reaches the guest).
  */
 
 #include <string.h>
@@ -12,20 +12,78 @@
 #include "module.h"
 #include "tender.h"
 
+/* Entries whose sector size an option chose (by manifest index). */
+static bool sector_size_given[MFT_MAX_ENTRIES];
+
+/* Dies unless the attached block device (e) holds whole blocks. */
+static void check_block_fit(const struct mft_entry *e, const char *arg)
+{
+    uint64_t bs = e->u.block_basic.block_size;
+    uint64_t cap = e->u.block_basic.capacity;
+
+    if (cap < bs)
+        die("%s: block device '%s' is %llu bytes, less than one %llu-byte "
+            "block",
+            arg, e->name, (unsigned long long)cap, (unsigned long long)bs);
+    if (cap % bs != 0)
+        die("%s: block device '%s' is %llu bytes, not a multiple of its "
+            "%llu-byte block size",
+            arg, e->name, (unsigned long long)cap, (unsigned long long)bs);
+}
+
+/* --block-sector-size:NAME=N, in any order relative to --block:NAME=. */
+static void sector_size(struct mft *mft, const char *file, const char *arg,
+                        const char *name, const char *value)
+{
+    uint64_t n = 0;
+
+    for (const char *p = value; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            die("%s: '%s' is not a whole number of bytes", arg, value);
+        n = n * 10 + (uint64_t)(*p - '0');
+        if (n > DEVOPT_MAX_SECTOR_SIZE)
+            break;
+    }
+    if (n < 512 || n > DEVOPT_MAX_SECTOR_SIZE || (n & (n - 1)) != 0)
+        die("%s: the sector size must be a power of two from 512 to %d "
+            "bytes",
+            arg, DEVOPT_MAX_SECTOR_SIZE);
+    struct mft_entry *e = mft_lookup(mft, name);
+    if (e == NULL || e->type != MFT_DEV_BLOCK_BASIC)
+        die("%s: %s declares no block device '%s'", arg, file, name);
+    unsigned i = (unsigned)(e - mft->e);
+    if (sector_size_given[i])
+        die("%s: sector size of '%s' given twice", arg, name);
+    sector_size_given[i] = true;
+    e->u.block_basic.block_size = (uint16_t)n;
+    if (e->attached)
+        check_block_fit(e, arg);
+}
+
 bool devopt_block(struct mft *mft, const char *file, const char *arg,
                   unsigned block_size)
 {
     char name[MFT_NAME_SIZE];
-    const char *path;
+    const char *value;
 
-    if (!args_split_device(arg, "--block:", name, &path))
+    if (args_split_device(arg, "--block-sector-size:", name, &value)) {
+        sector_size(mft, file, arg, name, value);
+        return true;
+    }
+    if (!args_split_device(arg, "--block:", name, &value))
         return false;
     struct mft_entry *e = mft_claim(mft, name, MFT_DEV_BLOCK_BASIC, arg, file);
     uint64_t capacity;
-    e->b.hostfd = block_attach(path, block_size, &capacity);
+    if (value[0] == '@')
+        e->b.hostfd =
+            block_attach_fd(arg, args_parse_fd(arg, value + 1), &capacity);
+    else
+        e->b.hostfd = block_attach(value, &capacity);
     e->u.block_basic.capacity = capacity;
-    e->u.block_basic.block_size = block_size;
+    if (!sector_size_given[e - mft->e])
+        e->u.block_basic.block_size = (uint16_t)block_size;
     e->attached = true;
+    check_block_fit(e, arg);
     return true;
 }
 
@@ -58,7 +116,11 @@ bool devopt_net(struct mft *mft, const char *file, const char *arg)
         struct mft_entry *e =
             mft_claim(mft, name, MFT_DEV_NET_BASIC, arg, file);
         unsigned mtu;
-        e->b.hostfd = tap_attach(value, &mtu);
+        if (value[0] == '@')
+            e->b.hostfd =
+                tap_attach_fd(arg, args_parse_fd(arg, value + 1), &mtu);
+        else
+            e->b.hostfd = tap_attach(value, &mtu);
         e->u.net_basic.mtu = (uint16_t)(mtu > 65535 ? 65535 : mtu);
         e->attached = true;
         return true;

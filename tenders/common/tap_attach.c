@@ -2,7 +2,8 @@
  * solo5-ng: Solo5-compatible unikernel execution environment.
  * SPDX-License-Identifier: ISC
  *
- * tap_attach.c: opening an existing tap interface, and MAC addresses.
+ * tap_attach.c: opening an existing tap interface or taking an open tap
+ * descriptor, and MAC addresses.
  */
 
 #include <errno.h>
@@ -16,6 +17,24 @@
 #include <unistd.h>
 
 #include "tender.h"
+
+/* MTU of interface (ifname), 1500 if it cannot be read (for instance when
+ * an inherited tap lives in another network namespace). */
+static unsigned interface_mtu(const char *ifname)
+{
+    struct ifreq ifr;
+    unsigned mtu = 1500;
+
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s != -1) {
+        memset(&ifr, 0, sizeof ifr);
+        strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+        if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+            mtu = (unsigned)ifr.ifr_mtu;
+        close(s);
+    }
+    return mtu;
+}
 
 int tap_attach(const char *ifname, unsigned *mtu)
 {
@@ -49,15 +68,34 @@ int tap_attach(const char *ifname, unsigned *mtu)
     if (strncmp(ifr.ifr_name, ifname, IFNAMSIZ) != 0)
         die("%s: kernel attached interface %s instead", ifname, ifr.ifr_name);
 
-    *mtu = 1500;
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s != -1) {
-        memset(&ifr, 0, sizeof ifr);
-        strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-        if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
-            *mtu = (unsigned)ifr.ifr_mtu;
-        close(s);
-    }
+    *mtu = interface_mtu(ifname);
+    return fd;
+}
+
+int tap_attach_fd(const char *arg, int fd, unsigned *mtu)
+{
+    struct ifreq ifr;
+
+    int flags = fcntl(fd, F_GETFL);
+    if (flags == -1)
+        die("%s: descriptor %d is not open", arg, fd);
+    memset(&ifr, 0, sizeof ifr);
+    if (ioctl(fd, TUNGETIFF, &ifr) == -1)
+        die("%s: descriptor %d is not a tap device (TUNGETIFF: %s)", arg, fd,
+            strerror(errno));
+    if ((ifr.ifr_flags & IFF_TAP) == 0)
+        die("%s: descriptor %d is a tun device (%.*s), not a tap device", arg,
+            fd, IFNAMSIZ, ifr.ifr_name);
+    if ((ifr.ifr_flags & IFF_NO_PI) == 0)
+        die("%s: tap device %.*s was set up without IFF_NO_PI", arg, IFNAMSIZ,
+            ifr.ifr_name);
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+        die_errno("%s: cannot set the flags of descriptor %d", arg, fd);
+    char ifname[IFNAMSIZ + 1];
+    memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
+    ifname[IFNAMSIZ] = '\0';
+    *mtu = interface_mtu(ifname);
     return fd;
 }
 

@@ -59,6 +59,10 @@ int args_find_unikernel(int argc, char **argv, void (*usage)(void),
 bool args_split_device(const char *arg, const char *prefix, char *name,
                        const char **value);
 
+/* Parses the FD of "NAME=@FD" (value: what follows the '@'); dies naming
+ * (arg) unless it is a whole number that fits an int. */
+int args_parse_fd(const char *arg, const char *value);
+
 /* Parses "xx:xx:xx:xx:xx:xx"; dies naming (arg) if malformed. */
 void args_parse_mac(const char *arg, const char *value, uint8_t mac[6]);
 
@@ -76,16 +80,22 @@ struct tender;
 void devopt_parse_all(struct tender *t, char **argv, int first,
                       uint64_t max_mem_mb, uint64_t *mem_size);
 
+/* Largest --block-sector-size: Solo5's manifest holds it in 16 bits. */
+#define DEVOPT_MAX_SECTOR_SIZE 32768
+
 /*
- * --block:NAME=PATH: attaches PATH as block device NAME of (mft), with
- * (block_size)-byte blocks. False if (arg) is not a --block: option; dies
+ * --block:NAME=PATH or --block:NAME=@FD: attaches PATH, or the file or
+ * block device open read-write as descriptor FD, as block device NAME of
+ * (mft), with (block_size)-byte blocks unless --block-sector-size:NAME=N
+ * (before or after it) chose N. False if (arg) is neither option; dies
  * naming (arg) and the unikernel (file) if it is but cannot be honoured.
  */
 bool devopt_block(struct mft *mft, const char *file, const char *arg,
                   unsigned block_size);
 
 /*
- * --net:NAME=TAP attaches tap interface TAP as network device NAME;
+ * --net:NAME=TAP attaches tap interface TAP as network device NAME,
+ * --net:NAME=@FD the tap device already open as descriptor FD;
  * --net-mac:NAME=MAC sets its MAC address. False if (arg) is neither.
  */
 bool devopt_net(struct mft *mft, const char *file, const char *arg);
@@ -121,13 +131,21 @@ void mft_check_all_attached(const struct mft *mft, const char *file);
  * ---- Host devices (block_attach.c, tap_attach.c) ----
  */
 
-/* Opens a file or block device read-write for use as a block device with
- * (block_size)-byte blocks; dies naming (path) on any problem. */
-int block_attach(const char *path, unsigned block_size, uint64_t *capacity);
+/* Opens a file or block device read-write for use as a block device and
+ * returns its size in *capacity; dies naming (path) on any problem. */
+int block_attach(const char *path, uint64_t *capacity);
+
+/* The same for descriptor (fd), which must be open read-write on a file
+ * or block device; dies naming (arg) otherwise. */
+int block_attach_fd(const char *arg, int fd, uint64_t *capacity);
 
 /* Opens tap interface (ifname), non-blocking; returns the fd and the
  * interface MTU. Dies naming the interface on any problem. */
 int tap_attach(const char *ifname, unsigned *mtu);
+
+/* The same for descriptor (fd), which must be an open tap device (checked
+ * with TUNGETIFF); made non-blocking. Dies naming (arg) otherwise. */
+int tap_attach_fd(const char *arg, int fd, unsigned *mtu);
 
 /* A random, unicast, locally administered MAC address. */
 void tap_random_mac(uint8_t mac[6]);

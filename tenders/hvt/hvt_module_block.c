@@ -2,7 +2,8 @@
  * solo5-ng: Solo5-compatible unikernel execution environment.
  * SPDX-License-Identifier: ISC
  *
- * hvt_module_block.c: --block:NAME=PATH attaches a file or block device.
+ * hvt_module_block.c: --block:NAME=PATH (or =@FD) attaches a file or block
+ * device, --block-sector-size:NAME=N sets its block size.
  *
  * The block hypercalls read or write whole blocks inside the device; any
  * other request fails with SOLO5_R_EINVAL. seccomp allows pread64 and
@@ -115,7 +116,15 @@ static const struct tender_module block_module = {
     .name = "block",
     .usage = "  --block:NAME=PATH   attach file or block device PATH as block "
              "device NAME\n"
-             "                      (size: a multiple of 512 bytes)\n",
+             "  --block:NAME=@FD    attach the file or block device open "
+             "read-write as\n"
+             "                      descriptor FD\n"
+             "  --block-sector-size:NAME=N\n"
+             "                      sector (block) size of NAME in bytes: a "
+             "power of two,\n"
+             "                      512 to 32768 (default: 512); the size of "
+             "NAME must be\n"
+             "                      a multiple of it\n",
     .handle_arg = handle_arg,
     .setup = setup,
     .policy = policy,

@@ -187,9 +187,9 @@ static void dump(struct tender *t, int status, const void *cookie)
     }
     size_t pages = 0;
     if (write_core(t, fd, cookie, &pages))
-        warn_msg("dumpcore: wrote %s/%s (%zu of %llu guest pages)", dir_path,
-                 core_name, pages,
-                 (unsigned long long)(t->mem_size / page_size));
+        warn_msg("dumpcore: %zu of %llu guest pages written to %s/%s", pages,
+                 (unsigned long long)(t->mem_size / page_size), dir_path,
+                 core_name);
     else
         warn_msg("dumpcore: error writing %s/%s: %s; the file is incomplete",
                  dir_path, core_name, strerror(errno));
@@ -206,6 +206,10 @@ static void setup(struct tender *t)
         die_errno("--dumpcore=%s: cannot open the directory", dir_path);
     if (faccessat(dir_fd, ".", W_OK, 0) == -1)
         die_errno("--dumpcore=%s: cannot write to the directory", dir_path);
+    /* Absolute, so the message names the core wherever the user is. */
+    char *abs = realpath(dir_path, NULL);
+    if (abs != NULL)
+        dir_path = abs;
     pid = getpid();
     snprintf(core_name, sizeof core_name, "core.solo5-hvt.%d", (int)pid);
 

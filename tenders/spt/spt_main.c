@@ -39,8 +39,9 @@ static void usage(void)
     FOR_EACH_TENDER_MODULE (m) {
         fputs((*m)->usage, f);
     }
-    fprintf(f, "  --help              show this help\n"
-               "  --version           show version information\n");
+    fprintf(f, "  --help, -h          show this help\n"
+               "  --version           show version information\n"
+               "  --                  end of the options\n");
 }
 
 static void version(void)

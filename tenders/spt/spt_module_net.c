@@ -55,6 +55,8 @@ static const struct tender_module net_module = {
     .name = "net",
     .usage = "  --net:NAME=TAP      attach existing tap interface TAP as "
              "network device NAME\n"
+             "  --net:NAME=@FD      attach the tap device open as descriptor "
+             "FD\n"
              "  --net-mac:NAME=MAC  MAC address of NAME (default: random, "
              "locally administered)\n",
     .handle_arg = handle_arg,

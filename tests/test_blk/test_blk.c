@@ -10,9 +10,9 @@
 
 #include "../common/testlib.h"
 
-#define MAX_BLOCK 4096
+#define MAX_BLOCK 32768
 
-static uint8_t wbuf[MAX_BLOCK];
+static uint8_t wbuf[MAX_BLOCK + 1];
 static uint8_t rbuf[MAX_BLOCK + 1];
 
 static void pattern(uint8_t *buf, size_t size, uint64_t block)

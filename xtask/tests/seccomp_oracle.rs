@@ -2,7 +2,9 @@
 //!
 //! For each arch and each tender it has (targets.toml), this builds
 //! `tenders/test/seccomp_dump` with that arch's Linux compiler from the
-//! tender's own sources (all but its `*_main.c` and `version.c`), runs it
+//! tender's own sources (all but its `*_main.c` and `version.c`; headers
+//! and dump glue from its main's directory, so solo5-hvt-debug is checked
+//! with its dumpcore rules), runs it
 //! (natively, or under user-mode QEMU: it installs no filter), and hands
 //! its output, the rule table and our BPF program, to
 //! `tenders/test/seccomp_oracle`, built natively with libseccomp, which
@@ -137,6 +139,24 @@ fn tender_sources(t: &toml::Value, tender: &str, arch: &str) -> Vec<String> {
         .collect()
 }
 
+/// The directory under `tenders/` of the tender's `*_main.c` (`hvt` for
+/// both solo5-hvt and solo5-hvt-debug): its headers and its dump glue
+/// (`tenders/test/seccomp_dump_<dir>.c`) are that directory's.
+fn tender_dir(t: &toml::Value, tender: &str) -> String {
+    let entry = t.get("tender").and_then(|x| x.get(tender));
+    let groups = strings(entry.and_then(|x| x.get("uses")));
+    let mut all = strings(entry.and_then(|x| x.get("sources")));
+    for g in &groups {
+        all.extend(strings(t.get("sources").and_then(|s| s.get(g))));
+    }
+    all.iter()
+        .find(|s| s.ends_with("_main.c"))
+        .and_then(|s| s.strip_prefix("tenders/"))
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_else(|| panic!("tender {tender} has no tenders/<dir>/*_main.c"))
+        .to_string()
+}
+
 fn c_flags(tender: &str) -> Vec<String> {
     [
         "-std=gnu11",
@@ -244,10 +264,13 @@ fn generator_matches_libseccomp() {
                 .join(format!("seccomp_dump_{}_{tender}", arch.name));
             let out = run(Command::new(&cc[0])
                 .args(&cc[1..])
-                .args(c_flags(tender))
+                .args(c_flags(&tender_dir(&t, tender)))
                 .args(tender_sources(&t, tender, &arch.name))
                 .arg("tenders/test/seccomp_dump.c")
-                .arg(format!("tenders/test/seccomp_dump_{tender}.c"))
+                .arg(format!(
+                    "tenders/test/seccomp_dump_{}.c",
+                    tender_dir(&t, tender)
+                ))
                 .arg("-o")
                 .arg(&exe))
             .unwrap_or_else(|e| panic!("{e}"));

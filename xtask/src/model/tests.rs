@@ -56,6 +56,13 @@ pub struct Test {
     /// Run the unikernel built for this other binding (a tender must
     /// refuse a unikernel of the wrong binding).
     pub unikernel_from: Option<String>,
+    /// The runner opens the block images (and, natively, the taps) and
+    /// passes them as `--block:NAME=@FD` / `--net:NAME=@FD`.
+    #[serde(default)]
+    pub pass_fds: bool,
+    /// Run under this tender (a `[tender.NAME]` of targets.toml, e.g. a
+    /// debug variant) instead of the binding's own.
+    pub tender: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -66,7 +66,12 @@ impl<'a> Runners<'a> {
     pub fn tender(&self, arch: &str, binding: &str) -> Option<PathBuf> {
         let b = self.cfg.targets.binding.get(binding)?;
         let t = b.tender.as_ref()?;
-        Some(self.root.join(Layout::new(arch).tender(t.get_ref())))
+        Some(self.tender_named(arch, t.get_ref()))
+    }
+
+    /// The binary of tender `name` (a `[tender.NAME]`) on `arch`.
+    pub fn tender_named(&self, arch: &str, name: &str) -> PathBuf {
+        self.root.join(Layout::new(arch).tender(name))
     }
 
     pub fn placement(&mut self, arch: &str, binding: &str) -> Placement {

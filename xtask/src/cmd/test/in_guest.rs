@@ -4,6 +4,7 @@
 use super::judge::Outcome;
 use crate::model::tests::Test;
 use crate::runner::guest;
+use crate::util::process::sh_quote;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -102,10 +103,19 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
     for a in &t.tender_args {
         argv.push(a.replace("{scratch}", &cell_dir));
     }
+    // With pass_fds, the shell opens each image as descriptor 3, 4, ...
+    // (a shell cannot attach to a tap: taps stay by name in the guest).
+    let mut redirections = Vec::new();
     for (name, size) in &t.blocks {
         let img = format!("/tmp/{id}-{name}.img");
         setup.push(format!("rm -f {img}; truncate -s {size} {img}"));
-        argv.push(format!("--block:{name}={img}"));
+        if t.pass_fds {
+            let fd = 3 + redirections.len();
+            redirections.push(format!("{fd}<>{img}"));
+            argv.push(format!("--block:{name}=@{fd}"));
+        } else {
+            argv.push(format!("--block:{name}={img}"));
+        }
     }
     if !t.nets.is_empty() {
         // Taps of earlier cells persist and hold the same 10.0.N.1/24
@@ -139,6 +149,13 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
     }
     argv.push(unikernel.to_string());
     argv.extend(t.args.iter().cloned());
+    if !redirections.is_empty() {
+        // The cell's words are quoted one by one; the redirections need a
+        // shell of their own, which then becomes the tender.
+        let words: Vec<String> = argv.iter().map(|a| sh_quote(a)).collect();
+        let line = format!("exec {} {}", words.join(" "), redirections.join(" "));
+        argv = vec!["sh".to_string(), "-c".to_string(), line];
+    }
     // A core comes back over the console, base64-encoded.
     let fetch = t.expect_core.then(|| format!("{cell_dir}/core.*"));
     guest::Cell {

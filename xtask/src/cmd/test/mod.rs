@@ -4,6 +4,7 @@
 
 mod checks;
 pub mod e2e;
+mod fds;
 mod in_guest;
 mod judge;
 mod native;
@@ -14,7 +15,7 @@ use crate::model::layout::{self, Layout};
 use crate::model::tests::{self as testspec, Test};
 use crate::plan::{Plan, ProductKind};
 use crate::runner::{guest, Placement, Runners};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -233,12 +234,23 @@ fn collect_cells<'a>(
                 }
                 continue;
             }
-            let Some(tender) = runners.tender(arch, b).filter(|p| p.exists()) else {
-                let tname = cfg.targets.binding[b]
-                    .tender
-                    .as_ref()
-                    .map(|t| t.get_ref().clone())
-                    .unwrap_or_default();
+            let tender = match &t.tender {
+                Some(tname) if !cfg.targets.tender.contains_key(tname) => bail!(
+                    "tests/tests.toml: test {:?}: tender {tname:?} is not a [tender.NAME] of \
+                     targets.toml",
+                    t.name
+                ),
+                Some(tname) => Some(runners.tender_named(arch, tname)),
+                None => runners.tender(arch, b),
+            };
+            let Some(tender) = tender.filter(|p| p.exists()) else {
+                let tname = t.tender.clone().unwrap_or_else(|| {
+                    cfg.targets.binding[b]
+                        .tender
+                        .as_ref()
+                        .map(|t| t.get_ref().clone())
+                        .unwrap_or_default()
+                });
                 let why = plan
                     .skip_reason(arch, ProductKind::Tender, &format!("solo5-{tname}"))
                     .map(|s| s.to_string())

@@ -1,9 +1,11 @@
 //! Running one cell on this machine: the tender as a child process, with
 //! block images in the scratch directory and taps in a network namespace
-//! of the test's own.
+//! of the test's own (given by path and name, or with `pass_fds` opened
+//! here and inherited as descriptors).
 
+use super::fds::Inherited;
 use super::judge::Outcome;
-use crate::model::tests::Test;
+use crate::model::tests::{Ping, Test};
 use crate::util::process;
 use anyhow::{Context, Result};
 use std::fs::File;
@@ -53,25 +55,26 @@ impl Drop for NetNs {
     }
 }
 
-/// Runs one cell on this machine.
-pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result<Outcome> {
+/// The tender's command line for a cell (behind `ip netns exec` when it
+/// has taps), with block images created in `scratch`; with `pass_fds` the
+/// images and taps are opened here and given as `@FD` through `fds`.
+fn command_line(
+    t: &Test,
+    tender: &Path,
+    unikernel: &Path,
+    scratch: &Path,
+    cell_dir: &Path,
+    ns: Option<&NetNs>,
+    fds: &mut Inherited,
+) -> Result<Vec<String>> {
     let mut argv: Vec<String> = Vec::new();
-    let ns = if t.nets.is_empty() {
-        None
-    } else {
-        let name = format!("solo5test{}", std::process::id());
-        let ns = NetNs::create(&name, t.nets.len())?;
-        argv.extend(["ip".into(), "netns".into(), "exec".into(), name]);
-        Some(ns)
-    };
+    if let Some(ns) = ns {
+        argv.extend(["ip".into(), "netns".into(), "exec".into(), ns.name.clone()]);
+    }
     argv.push(tender.display().to_string());
     if let Some(mem) = t.mem {
         argv.push(format!("--mem={mem}"));
     }
-    let cell_dir = scratch.join(format!("{}.d", t.name));
-    let _ = std::fs::remove_dir_all(&cell_dir);
-    std::fs::create_dir_all(&cell_dir)
-        .with_context(|| format!("cannot create {}", cell_dir.display()))?;
     for a in &t.tender_args {
         argv.push(a.replace("{scratch}", &cell_dir.display().to_string()));
     }
@@ -79,51 +82,86 @@ pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> 
         let p = scratch.join(format!("{}-{name}.img", t.name));
         let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
         f.set_len(*size).context("cannot size block image")?;
-        argv.push(format!("--block:{name}={}", p.display()));
+        if t.pass_fds {
+            argv.push(format!("--block:{name}=@{}", fds.block(&p)?));
+        } else {
+            argv.push(format!("--block:{name}={}", p.display()));
+        }
     }
     for (i, name) in t.nets.iter().enumerate() {
-        argv.push(format!("--net:{name}=tap{i}"));
+        match ns {
+            Some(ns) if t.pass_fds => {
+                let fd = fds.tap(&ns.name, &format!("tap{i}"))?;
+                argv.push(format!("--net:{name}=@{fd}"));
+            }
+            _ => argv.push(format!("--net:{name}=tap{i}")),
+        }
     }
     argv.push(unikernel.display().to_string());
     argv.extend(t.args.iter().cloned());
+    Ok(argv)
+}
+
+/// Pings every net's unikernel address from inside the namespace; the
+/// first failure, as a message.
+fn ping_all(t: &Test, ns: &NetNs, ping: &Ping) -> Result<Option<String>> {
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 0..t.nets.len() {
+        let addr = format!("10.0.{}.2", i + 1);
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &ns.name, "ping"]);
+        cmd.args(["-c", &ping.count.to_string(), "-s", &ping.size.to_string()]);
+        cmd.args(["-w", "20", "-i", if ping.flood { "0.002" } else { "0.2" }]);
+        let o = cmd.arg(&addr).output().context("cannot run ping")?;
+        if !o.status.success() {
+            return Ok(Some(format!(
+                "ping {addr} failed: {}",
+                String::from_utf8_lossy(&o.stdout).trim()
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Runs one cell on this machine.
+pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result<Outcome> {
+    let ns = if t.nets.is_empty() {
+        None
+    } else {
+        let name = format!("solo5test{}", std::process::id());
+        Some(NetNs::create(&name, t.nets.len())?)
+    };
+    let cell_dir = scratch.join(format!("{}.d", t.name));
+    let _ = std::fs::remove_dir_all(&cell_dir);
+    std::fs::create_dir_all(&cell_dir)
+        .with_context(|| format!("cannot create {}", cell_dir.display()))?;
+    let mut fds = Inherited::default();
+    let argv = command_line(
+        t,
+        tender,
+        unikernel,
+        scratch,
+        &cell_dir,
+        ns.as_ref(),
+        &mut fds,
+    )?;
 
     let log = scratch.join(format!("{}.log", t.name));
     let out = File::create(&log).context("cannot create the test log")?;
     let start = Instant::now();
-    let mut child = Command::new(&argv[0])
-        .args(&argv[1..])
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
-        .stderr(out)
+        .stderr(out);
+    fds.pass_to(&mut cmd);
+    let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {}", argv.join(" ")))?;
-    let mut during_error = None;
-    if let (Some(ns), Some(ping)) = (&ns, &t.ping) {
-        std::thread::sleep(Duration::from_millis(500));
-        for i in 0..t.nets.len() {
-            let addr = format!("10.0.{}.2", i + 1);
-            let mut cmd = Command::new("ip");
-            cmd.args([
-                "netns",
-                "exec",
-                &ns.name,
-                "ping",
-                "-c",
-                &ping.count.to_string(),
-                "-s",
-                &ping.size.to_string(),
-            ]);
-            cmd.args(["-w", "20", "-i", if ping.flood { "0.002" } else { "0.2" }]);
-            let o = cmd.arg(&addr).output().context("cannot run ping")?;
-            if !o.status.success() {
-                during_error = Some(format!(
-                    "ping {addr} failed: {}",
-                    String::from_utf8_lossy(&o.stdout).trim()
-                ));
-                break;
-            }
-        }
-    }
+    let during_error = match (&ns, &t.ping) {
+        (Some(ns), Some(ping)) => ping_all(t, ns, ping)?,
+        _ => None,
+    };
     let timeout = t.timeout_secs.unwrap_or(30);
     let status = loop {
         if let Some(s) = child.try_wait()? {
@@ -137,6 +175,7 @@ pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> 
         std::thread::sleep(Duration::from_millis(5));
     };
     let elapsed = start.elapsed();
+    drop(fds);
     drop(ns);
     let output =
         String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).replace('\0', "");
