@@ -21,8 +21,9 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// `cells`: (test, host tender, host unikernel) each.
-    pub fn new(cells: &[(&Test, &Path, &Path)]) -> Batch {
+    /// `cells`: (test, host tender, host unikernel) each; `tapfd`: the
+    /// guest arch's tapfd, shipped when a `pass_fds` cell has nets.
+    pub fn new(cells: &[(&Test, &Path, &Path)], tapfd: Option<&Path>) -> Batch {
         let mut b = Batch {
             files: Vec::new(),
             tenders: Vec::new(),
@@ -45,6 +46,11 @@ impl Batch {
             b.cells
                 .push(guest_cell(&format!("c{i}"), t, &tender_guest, &uk_guest));
             b.unikernels.push(unikernel.to_path_buf());
+        }
+        if let Some(tapfd) = tapfd {
+            if cells.iter().any(|(t, _, _)| needs_tapfd(t)) {
+                b.files.push((TAPFD.to_string(), tapfd.to_path_buf()));
+            }
         }
         b
     }
@@ -90,6 +96,15 @@ impl Batch {
     }
 }
 
+/// Where the guest finds tapfd (tests/tools/tapfd.c).
+const TAPFD: &str = "/t/tapfd";
+
+/// Whether the cell passes taps by descriptor, which in the guest takes
+/// tapfd (a shell cannot attach to a tap).
+pub fn needs_tapfd(t: &Test) -> bool {
+    t.pass_fds && !t.nets.is_empty()
+}
+
 /// The shell form of a cell for the emulated guest.
 fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell {
     let mut argv = vec![tender.to_string()];
@@ -104,8 +119,9 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
         argv.push(a.replace("{scratch}", &cell_dir));
     }
     // With pass_fds, the shell opens each image as descriptor 3, 4, ...
-    // (a shell cannot attach to a tap: taps stay by name in the guest).
+    // and tapfd each tap as the next ones (a shell cannot attach to a tap).
     let mut redirections = Vec::new();
+    let mut tapfds: Vec<String> = Vec::new();
     for (name, size) in &t.blocks {
         let img = format!("/tmp/{id}-{name}.img");
         setup.push(format!("rm -f {img}; truncate -s {size} {img}"));
@@ -130,7 +146,13 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
         setup.push(format!("tunctl -t {tap}"));
         setup.push(format!("ip addr add 10.0.{}.1/24 dev {tap}", i + 1));
         setup.push(format!("ip link set {tap} up"));
-        argv.push(format!("--net:{name}={tap}"));
+        if t.pass_fds {
+            let fd = 3 + t.blocks.len() + i;
+            tapfds.extend([TAPFD.to_string(), fd.to_string(), tap.clone(), "--".into()]);
+            argv.push(format!("--net:{name}=@{fd}"));
+        } else {
+            argv.push(format!("--net:{name}={tap}"));
+        }
         if let Some(p) = &t.ping {
             if i == 0 {
                 during.push("sleep 1".to_string());
@@ -149,6 +171,9 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
     }
     argv.push(unikernel.to_string());
     argv.extend(t.args.iter().cloned());
+    // tapfd attaches to each tap in turn and execs the next word.
+    tapfds.append(&mut argv);
+    argv = tapfds;
     if !redirections.is_empty() {
         // The cell's words are quoted one by one; the redirections need a
         // shell of their own, which then becomes the tender.

@@ -8,6 +8,7 @@ mod fds;
 mod in_guest;
 mod judge;
 mod native;
+pub mod tapfd;
 
 use crate::cmd::build;
 use crate::model::config::{self, Config};
@@ -355,11 +356,16 @@ fn run_cells(
         guest_cells.len(),
         g.qemu
     );
+    let Some(guest_cells) = with_tapfd(root, cfg, arch, guest_cells, scratch, tally) else {
+        return Ok(());
+    };
+    let tapfd = scratch.join(format!("tapfd-{arch}/tapfd"));
     let batch = in_guest::Batch::new(
         &guest_cells
             .iter()
             .map(|c| (c.test, c.tender.as_path(), c.unikernel.as_path()))
             .collect::<Vec<_>>(),
+        tapfd.exists().then_some(tapfd.as_path()),
     );
     match guest::run_batch(
         root,
@@ -390,6 +396,38 @@ fn run_cells(
         }
     }
     Ok(())
+}
+
+/// Builds tapfd into `scratch/tapfd-ARCH/` when a guest cell passes taps
+/// by descriptor; cells that need it fail when it cannot be built. None
+/// when no cell is left.
+fn with_tapfd<'t>(
+    root: &Path,
+    cfg: &Config,
+    arch: &str,
+    cells: Vec<Cell<'t>>,
+    scratch: &Path,
+    tally: &mut Tally,
+) -> Option<Vec<Cell<'t>>> {
+    if !cells.iter().any(|c| in_guest::needs_tapfd(c.test)) {
+        return Some(cells);
+    }
+    let built = cfg
+        .arches
+        .iter()
+        .find(|a| a.arch == arch)
+        .context("the arch is not configured")
+        .and_then(|a| tapfd::build(root, a, &scratch.join(format!("tapfd-{arch}"))));
+    let Err(e) = built else {
+        return Some(cells);
+    };
+    let (failed, rest): (Vec<_>, Vec<_>) = cells
+        .into_iter()
+        .partition(|c| in_guest::needs_tapfd(c.test));
+    for c in &failed {
+        tally.fail(&c.name, &format!("{e:#}"));
+    }
+    (!rest.is_empty()).then_some(rest)
 }
 
 fn tempdir_in(base: &Path) -> Result<PathBuf> {
