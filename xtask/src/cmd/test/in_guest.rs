@@ -192,3 +192,30 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
         timeout_secs: t.timeout_secs.unwrap_or(30),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_fds_taps_go_through_tapfd_after_the_images() {
+        let t: Test = toml::from_str(
+            r#"
+            name = "x"
+            source = "net"
+            bindings = ["hvt"]
+            nets = ["a", "b"]
+            blocks = { storage = 1048576 }
+            pass_fds = true
+            "#,
+        )
+        .unwrap();
+        let c = guest_cell("c0", &t, "/t/solo5-hvt", "/t/u");
+        assert_eq!(c.argv[..2], ["sh", "-c"]);
+        assert_eq!(
+            c.argv[2],
+            "exec /t/tapfd 4 c0n0 -- /t/tapfd 5 c0n1 -- /t/solo5-hvt \
+             --block:storage=@3 --net:a=@4 --net:b=@5 /t/u 3<>/tmp/c0-storage.img"
+        );
+    }
+}
