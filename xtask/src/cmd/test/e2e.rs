@@ -11,6 +11,7 @@
 //!
 //! `cargo xtask test` calls [`run`] after its own cells.
 
+use super::{e2e_fds, tapfd};
 use crate::cmd::{dist, install};
 use crate::model::config::Config;
 use crate::model::layout::solo5_triple;
@@ -18,6 +19,7 @@ use crate::plan::{Plan, ProductKind};
 use crate::runner::{guest, Placement, Runners};
 use crate::util::process;
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -62,7 +64,7 @@ const EXPECT: &str = "hello from an installed toolchain: e2e-arg";
 /// A command with nothing of the caller's environment: PATH is the
 /// scratch root's bin (and where solo5-elftool was unpacked, when the
 /// tenders package was not made) and the system's.
-fn clean(program: &str, work: &Path, bins: &[PathBuf]) -> Command {
+pub(super) fn clean(program: &str, work: &Path, bins: &[PathBuf]) -> Command {
     let mut path: Vec<String> = bins.iter().map(|b| b.display().to_string()).collect();
     path.extend(["/usr/bin".to_string(), "/bin".to_string()]);
     let mut c = Command::new(program);
@@ -75,7 +77,7 @@ fn clean(program: &str, work: &Path, bins: &[PathBuf]) -> Command {
 }
 
 /// Runs a shell script in `work` with the clean environment.
-fn script(work: &Path, bins: &[PathBuf], text: &str) -> Result<String> {
+pub(super) fn script(work: &Path, bins: &[PathBuf], text: &str) -> Result<String> {
     let path = work.join("steps.sh");
     std::fs::write(&path, format!("set -eux\n{text}")).context("cannot write the script")?;
     process::all_output(clean("/bin/sh", work, bins).arg(&path))
@@ -291,23 +293,31 @@ fn verdict_of(result: Result<String>) -> Verdict {
 /// the guest needs for them: all share one boot.
 #[derive(Default)]
 struct GuestBatch {
-    /// (binding, cell)
-    cells: Vec<(String, guest::Cell)>,
+    /// (check name, cell, what its output must hold)
+    cells: Vec<(String, guest::Cell, Vec<&'static str>)>,
     /// Guest path → host file.
     files: Vec<(String, PathBuf)>,
     tenders: Vec<PathBuf>,
 }
 
 impl GuestBatch {
-    fn add(&mut self, b: &str, tender_name: &str, tender: PathBuf, unikernel: &Path) {
-        let tender_at = format!("/t/{tender_name}");
-        let unikernel_at = format!("/t/hello.{b}");
-        self.files.push((tender_at.clone(), tender.clone()));
-        self.files
-            .push((unikernel_at.clone(), unikernel.to_path_buf()));
-        self.tenders.push(tender);
+    /// Ships `host` as `/t/{name}` once; returns the guest path.
+    fn ship(&mut self, name: &str, host: &Path) -> String {
+        let at = format!("/t/{name}");
+        if !self.files.iter().any(|(g, _)| g == &at) {
+            self.files.push((at.clone(), host.to_path_buf()));
+        }
+        at
+    }
+
+    fn add(&mut self, arch: &str, b: &str, tender_name: &str, tender: PathBuf, unikernel: &Path) {
+        let tender_at = self.ship(tender_name, &tender);
+        let unikernel_at = self.ship(&format!("hello.{b}"), unikernel);
+        if !self.tenders.contains(&tender) {
+            self.tenders.push(tender);
+        }
         self.cells.push((
-            b.to_string(),
+            check_name(arch, b),
             guest::Cell {
                 id: format!("e2e{b}"),
                 argv: vec![tender_at, unikernel_at, ARG.into()],
@@ -316,6 +326,21 @@ impl GuestBatch {
                 fetch: None,
                 timeout_secs: 30,
             },
+            vec![EXPECT],
+        ));
+    }
+
+    /// The disk-and-tap-by-descriptor cell of binding `b`.
+    fn add_fds(&mut self, arch: &str, b: &str, tender_name: &str, unikernel: &Path, tapfd: &Path) {
+        let tender_at = format!("/t/{tender_name}");
+        let unikernel_at = self.ship(&format!("netblk.{b}"), unikernel);
+        self.ship("tapfd", tapfd);
+        let mut expect = e2e_fds::EXPECT.to_vec();
+        expect.push(e2e_fds::GUEST_DISK);
+        self.cells.push((
+            e2e_fds::check_name(arch, b),
+            e2e_fds::guest_cell(b, &tender_at, &unikernel_at),
+            expect,
         ));
     }
 }
@@ -346,6 +371,7 @@ fn run_arch(
             return;
         }
     };
+    let fds = fds_kit(cfg, work, bins, &kit.arch, &runnable, out);
     let mut batch = GuestBatch::default();
     for (b, uk) in &unikernels {
         let name = check_name(&kit.arch, b);
@@ -369,12 +395,51 @@ fn run_arch(
                     Err(e) => Verdict::Fail(format!("{e:#}")),
                 };
                 out.push((name, v));
+                if let Some((tapfd, netblk)) = &fds {
+                    let v = e2e_fds::run_native(work, bins, tapfd, &tender, &netblk[b]);
+                    out.push((e2e_fds::check_name(&kit.arch, b), v));
+                }
             }
-            Placement::Guest => batch.add(b, &tname, tender, uk),
+            Placement::Guest => {
+                batch.add(&kit.arch, b, &tname, tender, uk);
+                if let Some((tapfd, netblk)) = &fds {
+                    batch.add_fds(&kit.arch, b, &tname, &netblk[b], tapfd);
+                }
+            }
         }
     }
     if !batch.cells.is_empty() {
         run_in_guest(cfg, &kit.arch, &batch, out);
+    }
+}
+
+/// tapfd and the disk-and-tap unikernel of each binding, for the checks
+/// of descriptors passed by a script (e2e_fds.rs); None, with a failed
+/// check, when they cannot be built.
+fn fds_kit(
+    cfg: &Config,
+    work: &Path,
+    bins: &[PathBuf],
+    arch: &str,
+    bindings: &[String],
+    out: &mut Vec<(String, Verdict)>,
+) -> Option<(PathBuf, BTreeMap<String, PathBuf>)> {
+    let built = cfg
+        .arches
+        .iter()
+        .find(|a| a.arch == arch)
+        .context("the arch is not configured")
+        .and_then(|a| tapfd::build(&cfg.root, a, &work.join(format!("tapfd-{arch}"))))
+        .and_then(|t| Ok((t, e2e_fds::build(work, bins, arch, bindings)?)));
+    match built {
+        Ok((t, netblk)) => Some((t, netblk.into_iter().collect())),
+        Err(e) => {
+            out.push((
+                e2e_fds::check_name(arch, "build"),
+                Verdict::Fail(format!("{e:#}")),
+            ));
+            None
+        }
     }
 }
 
@@ -406,12 +471,12 @@ fn guest_unavailable(cfg: &Config, arch: &str) -> Option<Verdict> {
 /// Boots the arch's guest once for the whole batch; one verdict per cell.
 fn run_in_guest(cfg: &Config, arch: &str, batch: &GuestBatch, out: &mut Vec<(String, Verdict)>) {
     if let Some(v) = guest_unavailable(cfg, arch) {
-        for (b, _) in &batch.cells {
-            out.push((check_name(arch, b), v.clone()));
+        for (name, _, _) in &batch.cells {
+            out.push((name.clone(), v.clone()));
         }
         return;
     }
-    let cells: Vec<guest::Cell> = batch.cells.iter().map(|(_, c)| c.clone()).collect();
+    let cells: Vec<guest::Cell> = batch.cells.iter().map(|(_, c, _)| c.clone()).collect();
     let results = guest::run_batch(
         &cfg.root,
         &cfg.targets,
@@ -420,10 +485,10 @@ fn run_in_guest(cfg: &Config, arch: &str, batch: &GuestBatch, out: &mut Vec<(Str
         &batch.tenders,
         &cells,
     );
-    for (b, c) in &batch.cells {
+    for (name, c, expect) in &batch.cells {
         let v = match &results {
             Ok(results) => match results.get(&c.id) {
-                Some(r) if r.status == 0 && r.output.contains(EXPECT) => {
+                Some(r) if r.status == 0 && expect.iter().all(|e| r.output.contains(e)) => {
                     Verdict::Pass(" (in guest)".into())
                 }
                 Some(r) => Verdict::Fail(format!(
@@ -436,7 +501,7 @@ fn run_in_guest(cfg: &Config, arch: &str, batch: &GuestBatch, out: &mut Vec<(Str
             },
             Err(e) => Verdict::Fail(format!("{e:#}")),
         };
-        out.push((check_name(arch, b), v));
+        out.push((name.clone(), v));
     }
 }
 

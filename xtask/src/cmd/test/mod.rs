@@ -4,6 +4,7 @@
 
 mod checks;
 pub mod e2e;
+mod e2e_fds;
 mod fds;
 mod in_guest;
 mod judge;
