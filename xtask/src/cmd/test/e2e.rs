@@ -7,7 +7,9 @@
 //! installed `solo5-elftool`, linked for each binding with the installed
 //! wrappers and run with the installed tender: natively for spt on the
 //! build machine, in the arch's emulated guest otherwise (hvt, and every
-//! foreign arch, whose tenders come from that arch's tarball).
+//! foreign arch, whose tenders come from that arch's tarball). Each
+//! installed tender is also given a disk image and a tap by descriptor by
+//! a shell script, for a unikernel that uses both (e2e_fds.rs).
 //!
 //! `cargo xtask test` calls [`run`] after its own cells.
 
