@@ -324,7 +324,7 @@ fn measure(what: &str, runs: u32, mut f: impl FnMut(u32) -> Result<Outcome>) -> 
 }
 
 fn bench_build(flags: &Flags) -> Result<Report> {
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     let elftool = elftool(&root)?;
     let scratch = Scratch::new(&root)?;
     let b = Build {
@@ -376,7 +376,7 @@ fn bench_build(flags: &Flags) -> Result<Report> {
     Ok(Report {
         title: format!(
             "build: a scratch copy of the tree, {}, jobs = {jobs}, {runs} runs each",
-            config::build_arch(&config::load_targets(&config::repo_root())?)
+            config::build_arch(&config::load_targets(&config::repo_root()?)?)
         ),
         rows,
         notes,
@@ -418,7 +418,7 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
         verbose: false,
     };
     let (cfg, _) = crate::cmd::build::build(&build_flags)?;
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     let arch = cfg.build_arch.clone();
     let layout = crate::model::layout::Layout::new(&arch);
     let mut runners = crate::runner::Runners::new(&cfg, &root);

@@ -279,7 +279,7 @@ fn have(program: &str) -> bool {
 /// (emptied first).
 pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
     let epoch = source_date_epoch(&cfg.root)?;
-    let version = crate::util::version::version();
+    let version = crate::util::version::version(&cfg.root);
     let deb_version = debian_version(&version);
     if out_dir.exists() {
         std::fs::remove_dir_all(out_dir)

@@ -36,17 +36,51 @@ pub struct ToolFlags {
     pub target_objcopy: Option<String>,
 }
 
-/// The repository root (where targets.toml lives). `SOLO5_XTASK_ROOT`
-/// points the xtask at another copy of the tree (the engine's own tests
-/// build scratch copies this way).
-pub fn repo_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("SOLO5_XTASK_ROOT") {
-        return PathBuf::from(root);
+/// The repository root (where targets.toml lives), found at run time so
+/// that one xtask binary (a shared `CARGO_TARGET_DIR` caches it) always
+/// works on the tree it is run in: `SOLO5_XTASK_ROOT` when set (the
+/// engine's tests build scratch copies this way), else the nearest
+/// directory at or above the current one that holds targets.toml and the
+/// workspace Cargo.toml (`cargo xtask` keeps the current directory).
+pub fn repo_root() -> Result<PathBuf> {
+    if let Some(root) = std::env::var_os("SOLO5_XTASK_ROOT").filter(|r| !r.is_empty()) {
+        return Ok(PathBuf::from(root));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    find_root(&cwd).with_context(|| {
+        format!(
+            "{} is not inside a solo5-ng tree: no directory from there up holds both \
+             targets.toml and the Cargo.toml of the xtask workspace (run `cargo xtask` \
+             inside the tree, or set SOLO5_XTASK_ROOT)",
+            cwd.display()
+        )
+    })
+}
+
+/// The nearest directory at or above `start` that is a solo5-ng tree.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| is_tree_root(d))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Holds targets.toml and a Cargo.toml whose workspace has the xtask.
+fn is_tree_root(dir: &Path) -> bool {
+    if !dir.join("targets.toml").is_file() {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+        return false;
+    };
+    let Ok(manifest) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    manifest
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .is_some_and(|m| m.iter().any(|x| x.as_str() == Some("xtask")))
 }
 
 /// The build machine's arch in our naming: the arch in targets.toml whose
@@ -137,7 +171,7 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
 /// Reads targets.toml and detects (or loads cached) toolchains for every
 /// selected arch.
 pub fn load(flags: &ToolFlags) -> Result<Config> {
-    let root = repo_root();
+    let root = repo_root()?;
     let targets = load_targets(&root)?;
     let mut arches = Vec::new();
     for arch in selected_arches(&targets, flags)? {
@@ -157,4 +191,30 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
         targets,
         arches,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_found_from_any_directory_below_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("clone");
+        let deep = root.join("xtask/src");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert_eq!(find_root(&deep), None, "an empty tree is no root");
+        std::fs::write(root.join("targets.toml"), "").unwrap();
+        // A Cargo.toml of another workspace does not make a root.
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n").unwrap();
+        assert_eq!(find_root(&deep), None);
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"xtask\", \"toolchain\"]\n",
+        )
+        .unwrap();
+        assert_eq!(find_root(&deep), Some(root.clone()));
+        assert_eq!(find_root(&root), Some(root.clone()));
+        assert_eq!(find_root(dir.path()), None);
+    }
 }

@@ -525,7 +525,7 @@ mod tests {
     #[test]
     #[ignore]
     fn guest_boots_and_runs_a_host_program() {
-        let root = crate::model::config::repo_root();
+        let root = crate::model::config::repo_root().unwrap();
         let t = crate::model::config::load_targets(&root).unwrap();
         let files = vec![("/t/true".to_string(), PathBuf::from("/usr/bin/true"))];
         let cells = vec![

@@ -1,14 +1,15 @@
 //! The version string tools report: Cargo's version, plus `git describe`
 //! when building from a git checkout.
 
+use std::path::Path;
 use std::process::Command;
 
-pub fn version() -> String {
+/// The version of the tree at `root`.
+pub fn version(root: &Path) -> String {
     let base = env!("CARGO_PKG_VERSION");
-    let root = crate::model::config::repo_root();
     let described = Command::new("git")
         .args(["describe", "--always", "--dirty", "--tags"])
-        .current_dir(&root)
+        .current_dir(root)
         .output()
         .ok()
         .filter(|o| o.status.success())

@@ -58,7 +58,7 @@ impl Tally {
 }
 
 pub fn run(flags: Flags) -> Result<i32> {
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     let mut tally = Tally::default();
     if !flags.no_cargo_tests {
         cargo_tests(&root, &mut tally)?;
