@@ -24,9 +24,9 @@ pub struct Flags {
 /// Held for the duration of a build; a second build of the same tree waits.
 pub struct BuildLock(#[allow(dead_code)] File);
 
-pub fn lock(root: &Path) -> Result<BuildLock> {
-    let path = root.join(layout::lock_file());
-    let dir = root.join(layout::out_dir());
+pub fn lock(root: &Path, out: &Path) -> Result<BuildLock> {
+    let path = root.join(layout::lock_file(out));
+    let dir = root.join(out);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let file = File::create(&path).with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
@@ -34,8 +34,8 @@ pub fn lock(root: &Path) -> Result<BuildLock> {
         Err(std::fs::TryLockError::WouldBlock) => {
             println!(
                 "waiting for another build of {} to finish (lock: {})...",
-                layout::out_dir().display(),
-                layout::lock_file().display()
+                out.display(),
+                layout::lock_file(out).display()
             );
             file.lock()
                 .with_context(|| format!("cannot lock {}", path.display()))?;
@@ -49,12 +49,15 @@ pub fn lock(root: &Path) -> Result<BuildLock> {
 
 /// Builds solo5-elftool for the build machine with cargo and returns its
 /// path (relative to the root when inside it).
-fn build_elftool(root: &Path) -> Result<PathBuf> {
+fn build_elftool(root: &Path, out: &Path) -> Result<PathBuf> {
     // A prebuilt elftool (scratch trees in the engine's tests) skips cargo.
     if let Some(p) = std::env::var_os("SOLO5_ELFTOOL") {
         return Ok(PathBuf::from(p));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(layout::cargo_target(out)));
     let status = std::process::Command::new(&cargo)
         .args([
             "build",
@@ -64,15 +67,14 @@ fn build_elftool(root: &Path) -> Result<PathBuf> {
             "--bin",
             "solo5-elftool",
         ])
+        .arg("--target-dir")
+        .arg(&target_dir)
         .current_dir(root)
         .status()
         .with_context(|| format!("cannot run {cargo}"))?;
     if !status.success() {
         bail!("building solo5-elftool failed ({status})");
     }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
     let exe = target_dir.join("debug/solo5-elftool");
     Ok(exe.strip_prefix(root).map(Path::to_path_buf).unwrap_or(exe))
 }
@@ -86,7 +88,7 @@ fn write_version_headers(root: &Path, cfg: &Config) -> Result<()> {
     );
     for a in &cfg.arches {
         let path = root
-            .join(Layout::new(&a.arch).gen())
+            .join(Layout::new(&cfg.out, &a.arch).gen())
             .join("solo5_version.h");
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             toolchain::cache::write_atomic(&path, text.as_bytes())?;
@@ -99,10 +101,10 @@ fn write_version_headers(root: &Path, cfg: &Config) -> Result<()> {
 /// `test` can find the products.
 pub fn build(flags: &Flags) -> Result<(Config, plan::Plan)> {
     let root = config::repo_root()?;
-    let _lock = lock(&root)?;
+    let _lock = lock(&root, &config::out_dir(&flags.tools)?)?;
     let cfg = config::load(&flags.tools)?;
     let tests = testspec::load(&root)?;
-    let elftool = build_elftool(&root)?;
+    let elftool = build_elftool(&root, &cfg.out)?;
     write_version_headers(&root, &cfg)?;
     let plan = plan::plan(&cfg, &tests, &elftool)?;
     let jobs = flags.jobs.unwrap_or_else(|| {
@@ -141,7 +143,7 @@ pub fn build(flags: &Flags) -> Result<(Config, plan::Plan)> {
 /// look current: they go.
 fn remove_stale(root: &Path, plan: &plan::Plan) {
     for s in &plan.skipped {
-        let layout = Layout::new(&s.arch);
+        let layout = Layout::new(&plan.out, &s.arch);
         let stale = match s.kind {
             plan::ProductKind::Tender => vec![layout.bin.join(&s.part)],
             plan::ProductKind::Binding => {

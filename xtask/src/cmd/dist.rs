@@ -1,4 +1,5 @@
-//! `cargo xtask dist`: builds, then packages into `target/dist/`:
+//! `cargo xtask dist`: builds, then packages into `target/dist/` (or
+//! `DIR/dist/` with `--build-dir DIR`):
 //!
 //! - `solo5-ng-<version>-<arch>.tar.gz` per target: a relocatable tree
 //!   (`bin/`, `include/<triple>/`, `lib/<triple>/`) to unpack anywhere;
@@ -429,7 +430,8 @@ fn write_sums(dir: &Path) -> Result<()> {
 
 pub fn run(flags: Flags) -> Result<i32> {
     let (cfg, plan) = build::build(&flags.build)?;
-    let out_dir = cfg.root.join("target/dist");
+    let dist = crate::model::layout::dist_dir(&cfg.out);
+    let out_dir = cfg.root.join(&dist);
     let made = make(&cfg, &plan, &out_dir)?;
     for s in &made.skipped {
         println!("skipped: {s}");
@@ -440,7 +442,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         .collect();
     names.sort();
     for n in names {
-        println!("target/dist/{n}");
+        println!("{}", dist.join(n).display());
     }
     Ok(0)
 }

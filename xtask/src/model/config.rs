@@ -1,7 +1,7 @@
 //! Config: what `targets.toml` and detection say about each requested
 //! arch. The plain data the planner works from.
 
-use crate::model::layout::Layout;
+use crate::model::layout::{self, Layout};
 use crate::model::targets::Targets;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -34,6 +34,11 @@ pub struct ToolFlags {
     /// objcopy for the target (overrides TARGET_OBJCOPY).
     #[arg(long, value_name = "OBJCOPY")]
     pub target_objcopy: Option<String>,
+    /// Put every output (what target/solo5 holds by default, and dist's
+    /// packages) under DIR; the source tree is only read (default:
+    /// $SOLO5_BUILD_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub build_dir: Option<PathBuf>,
 }
 
 /// The repository root (where targets.toml lives), found at run time so
@@ -113,6 +118,9 @@ pub struct ArchConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub root: PathBuf,
+    /// The output root: `target/solo5` (relative to `root`), or the
+    /// absolute build directory. Every output path follows from it.
+    pub out: PathBuf,
     pub targets: Targets,
     pub build_arch: String,
     pub arches: Vec<ArchConfig>,
@@ -168,15 +176,34 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
     })
 }
 
+/// The output root for these flags: `--build-dir`, else
+/// `SOLO5_BUILD_DIR`, made absolute against the current directory; else
+/// `target/solo5` in the tree.
+pub fn out_dir(flags: &ToolFlags) -> Result<PathBuf> {
+    let given = flags.build_dir.clone().or_else(|| {
+        std::env::var_os("SOLO5_BUILD_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    match given {
+        None => Ok(PathBuf::from(layout::IN_TREE)),
+        Some(dir) if dir.is_absolute() => Ok(dir),
+        Some(dir) => Ok(std::env::current_dir()
+            .context("cannot read the current directory")?
+            .join(dir)),
+    }
+}
+
 /// Reads targets.toml and detects (or loads cached) toolchains for every
 /// selected arch.
 pub fn load(flags: &ToolFlags) -> Result<Config> {
     let root = repo_root()?;
+    let out = out_dir(flags)?;
     let targets = load_targets(&root)?;
     let mut arches = Vec::new();
     for arch in selected_arches(&targets, flags)? {
         let req = request(&targets, &arch, flags)?;
-        let cache_file = root.join(Layout::new(&arch).toolchain_cache());
+        let cache_file = root.join(Layout::new(&out, &arch).toolchain_cache());
         let (tools, origin) = cache::load_or_detect(&req, &cache_file)
             .with_context(|| format!("detecting toolchains for {arch}"))?;
         arches.push(ArchConfig {
@@ -187,6 +214,7 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
     }
     Ok(Config {
         root,
+        out,
         build_arch: build_arch(&targets),
         targets,
         arches,

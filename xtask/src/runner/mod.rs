@@ -66,7 +66,10 @@ impl<'a> Runners<'a> {
     pub fn tender(&self, arch: &str, binding: &str) -> Option<PathBuf> {
         let b = self.cfg.targets.binding.get(binding)?;
         let t = b.tender.as_ref()?;
-        Some(self.root.join(Layout::new(arch).tender(t.get_ref())))
+        Some(
+            self.root
+                .join(Layout::new(&self.cfg.out, arch).tender(t.get_ref())),
+        )
     }
 
     pub fn placement(&mut self, arch: &str, binding: &str) -> Placement {
@@ -98,7 +101,7 @@ impl<'a> Runners<'a> {
         };
         let own_arch = arch == self.cfg.build_arch;
         place(binding, b.runner, own_arch, || {
-            let layout = Layout::new(arch);
+            let layout = Layout::new(&self.cfg.out, arch);
             let probe = b
                 .kvm_probe
                 .as_deref()

@@ -393,7 +393,15 @@ fn run_arch(
         return;
     }
     let cells: Vec<guest::Cell> = guest_cells.iter().map(|(_, c)| c.clone()).collect();
-    match guest::run_batch(&cfg.root, &cfg.targets, &kit.arch, &files, &tenders, &cells) {
+    match guest::run_batch(
+        &cfg.root,
+        &cfg.out,
+        &cfg.targets,
+        &kit.arch,
+        &files,
+        &tenders,
+        &cells,
+    ) {
         Ok(results) => {
             for (b, c) in &guest_cells {
                 let v = match results.get(&c.id) {
