@@ -41,11 +41,11 @@ fn two_clones_sharing_a_cargo_target_dir_build_their_own_sources() {
 
     // From a subdirectory: cargo keeps the current directory.
     must(
-        &mut cargo_xtask(&a.join("tenders"), &target, &["build", "-j4"])
+        cargo_xtask(&a.join("tenders"), &target, &["build", "-j4"])
             .env("CARGO_NET_OFFLINE", "true"),
     );
     must(
-        &mut cargo_xtask(&b.join("bindings"), &target, &["build", "-j4"])
+        cargo_xtask(&b.join("bindings"), &target, &["build", "-j4"])
             .env("CARGO_NET_OFFLINE", "true"),
     );
 
