@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Show the toolchains found, what can be built and tested, and what to install.
     Doctor(doctor::Flags),
-    /// Build tenders, bindings and test unikernels under target/solo5/<arch>/.
+    /// Build tenders, bindings and test unikernels under target/solo5/<arch>/ (or --build-dir).
     Build(build::Flags),
     /// Run cargo's tests, build, check every unikernel and run the test suite.
     Test(test::Flags),

@@ -21,6 +21,10 @@ pub struct Flags {
     /// Parallel jobs for builds (default: the number of cores).
     #[arg(short, long)]
     pub jobs: Option<usize>,
+    /// Build directory for the tenders benchmark's build (see `build`);
+    /// the build benchmark always builds a scratch copy in its own tree.
+    #[arg(long, value_name = "DIR")]
+    pub build_dir: Option<PathBuf>,
 }
 
 struct Bench {
@@ -270,7 +274,7 @@ impl Build<'_> {
 
 /// Removes build outputs; `keep_toolchains` keeps the detection caches.
 fn clean(root: &Path, keep_toolchains: bool) -> Result<()> {
-    let out = root.join(crate::model::layout::out_dir());
+    let out = root.join(crate::model::layout::IN_TREE);
     if !keep_toolchains {
         return match std::fs::remove_dir_all(&out) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -324,7 +328,7 @@ fn measure(what: &str, runs: u32, mut f: impl FnMut(u32) -> Result<Outcome>) -> 
 }
 
 fn bench_build(flags: &Flags) -> Result<Report> {
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     let elftool = elftool(&root)?;
     let scratch = Scratch::new(&root)?;
     let b = Build {
@@ -376,7 +380,7 @@ fn bench_build(flags: &Flags) -> Result<Report> {
     Ok(Report {
         title: format!(
             "build: a scratch copy of the tree, {}, jobs = {jobs}, {runs} runs each",
-            config::build_arch(&config::load_targets(&config::repo_root())?)
+            config::build_arch(&config::load_targets(&config::repo_root()?)?)
         ),
         rows,
         notes,
@@ -413,16 +417,19 @@ fn timed_run(argv: &[String], scratch: &Path) -> Result<(Duration, u64)> {
 
 fn bench_tenders(flags: &Flags) -> Result<Report> {
     let build_flags = crate::cmd::build::Flags {
-        tools: config::ToolFlags::default(),
+        tools: config::ToolFlags {
+            build_dir: flags.build_dir.clone(),
+            ..config::ToolFlags::default()
+        },
         jobs: flags.jobs,
         verbose: false,
     };
     let (cfg, _) = crate::cmd::build::build(&build_flags)?;
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     let arch = cfg.build_arch.clone();
-    let layout = crate::model::layout::Layout::new(&arch);
+    let layout = crate::model::layout::Layout::new(&cfg.out, &arch);
     let mut runners = crate::runner::Runners::new(&cfg, &root);
-    let scratch = tempfile_dir(&root)?;
+    let scratch = tempfile_dir(&root, &cfg.out)?;
     let runs = flags.runs.max(1) * 4;
     let mut cases: Vec<(String, Vec<String>)> =
         vec![("/bin/true".into(), vec!["/bin/true".into()])];
@@ -484,9 +491,9 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
     })
 }
 
-fn tempfile_dir(root: &Path) -> Result<PathBuf> {
+fn tempfile_dir(root: &Path, out: &Path) -> Result<PathBuf> {
     let dir = root
-        .join(crate::model::layout::scratch_dir("bench"))
+        .join(crate::model::layout::scratch_dir(out, "bench"))
         .join(std::process::id().to_string());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     Ok(dir)

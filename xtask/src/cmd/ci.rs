@@ -303,7 +303,7 @@ pub fn check(root: &Path) -> Result<()> {
 }
 
 pub fn run(flags: Flags) -> Result<i32> {
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     if flags.check {
         check(&root)?;
         println!("{WORKFLOW} is up to date");

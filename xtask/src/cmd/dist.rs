@@ -1,4 +1,5 @@
-//! `cargo xtask dist`: builds, then packages into `target/dist/`:
+//! `cargo xtask dist`: builds, then packages into `target/dist/` (or
+//! `DIR/dist/` with `--build-dir DIR`):
 //!
 //! - `solo5-ng-<version>-<arch>.tar.gz` per target: a relocatable tree
 //!   (`bin/`, `include/<triple>/`, `lib/<triple>/`) to unpack anywhere;
@@ -32,6 +33,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct Flags {
     #[command(flatten)]
     pub build: build::Flags,
+    /// Only the source tarball `solo5-ng-VERSION.tar.gz` (git-tracked
+    /// files, a VERSION file, the crates vendored): builds nothing.
+    #[arg(long)]
+    pub source: bool,
 }
 
 pub const NAME: &str = "solo5-ng";
@@ -279,7 +284,7 @@ fn have(program: &str) -> bool {
 /// (emptied first).
 pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
     let epoch = source_date_epoch(&cfg.root)?;
-    let version = crate::util::version::version();
+    let version = crate::util::version::version(&cfg.root);
     let deb_version = debian_version(&version);
     if out_dir.exists() {
         std::fs::remove_dir_all(out_dir)
@@ -427,9 +432,86 @@ fn write_sums(dir: &Path) -> Result<()> {
     std::fs::write(dir.join("SHA256SUMS"), text).context("cannot write SHA256SUMS")
 }
 
+/// The git-tracked files of the tree at `root` (as they are in the working
+/// tree), sorted.
+fn tracked_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let out = process::stdout(
+        Command::new("git")
+            .args(["ls-files", "-z"])
+            .current_dir(root),
+    )
+    .context("the source tarball is made from a git checkout")?;
+    let mut files: Vec<PathBuf> = out
+        .split('\0')
+        .filter(|n| !n.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| root.join(p).is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Vendors the crates of the tree in `dir` into `dir/vendor` and adds the
+/// source replacement cargo prints to `.cargo/config.toml`, so the tree
+/// builds with no network and an empty CARGO_HOME.
+fn vendor(dir: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let replacement = process::stdout(
+        Command::new(&cargo)
+            .args(["vendor", "--locked", "vendor"])
+            .stderr(Stdio::null())
+            .current_dir(dir),
+    )
+    .context("cannot vendor the crates (cargo vendor needs them in CARGO_HOME or the network)")?;
+    let config = dir.join(".cargo/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str("\n# Added by `cargo xtask dist --source`: the crates are in vendor/.\n");
+    text.push_str(replacement.trim());
+    text.push('\n');
+    std::fs::create_dir_all(dir.join(".cargo"))?;
+    std::fs::write(&config, text).with_context(|| format!("cannot write {}", config.display()))
+}
+
+/// `solo5-ng-VERSION.tar.gz` in `out_dir`: the git-tracked files, VERSION,
+/// and vendor/ with the source replacement, reproducibly.
+pub fn source_tarball(root: &Path, out_dir: &Path) -> Result<PathBuf> {
+    let epoch = source_date_epoch(root)?;
+    let version = crate::util::version::version(root);
+    let name = format!("{NAME}-{version}");
+    let stage = out_dir.join(".stage-source");
+    let _ = std::fs::remove_dir_all(&stage);
+    let tree = stage.join(&name);
+    for rel in tracked_files(root)? {
+        let to = tree.join(&rel);
+        std::fs::create_dir_all(to.parent().context("no parent")?)?;
+        std::fs::copy(root.join(&rel), &to)
+            .with_context(|| format!("cannot copy {}", rel.display()))?;
+    }
+    std::fs::write(tree.join("VERSION"), format!("{version}\n")).context("cannot write VERSION")?;
+    vendor(&tree)?;
+    normalise(&tree, epoch)?;
+    let out = out_dir.join(format!("{name}.tar.gz"));
+    tarball(&stage, &name, &out, epoch)?;
+    std::fs::remove_dir_all(&stage)
+        .with_context(|| format!("cannot remove {}", stage.display()))?;
+    Ok(out)
+}
+
 pub fn run(flags: Flags) -> Result<i32> {
+    if flags.source {
+        let root = crate::model::config::repo_root()?;
+        let dist =
+            crate::model::layout::dist_dir(&crate::model::config::out_dir(&flags.build.tools)?);
+        let out_dir = root.join(&dist);
+        std::fs::create_dir_all(&out_dir)
+            .with_context(|| format!("cannot create {}", out_dir.display()))?;
+        let out = source_tarball(&root, &out_dir)?;
+        println!("{}", out.display());
+        return Ok(0);
+    }
     let (cfg, plan) = build::build(&flags.build)?;
-    let out_dir = cfg.root.join("target/dist");
+    let dist = crate::model::layout::dist_dir(&cfg.out);
+    let out_dir = cfg.root.join(&dist);
     let made = make(&cfg, &plan, &out_dir)?;
     for s in &made.skipped {
         println!("skipped: {s}");
@@ -440,7 +522,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         .collect();
     names.sort();
     for n in names {
-        println!("target/dist/{n}");
+        println!("{}", dist.join(n).display());
     }
     Ok(0)
 }

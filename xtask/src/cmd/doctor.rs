@@ -70,7 +70,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         cfg.root.display()
     );
     let tests = testspec::load(&cfg.root)?;
-    let elftool = layout::tools_bin().join("solo5-elftool");
+    let elftool = layout::tools_bin(&cfg.out).join("solo5-elftool");
     let plan = plan::plan(&cfg, &tests, &elftool)?;
     let mut runners = Runners::new(&cfg, &cfg.root);
     let mut want = Wanted::default();

@@ -99,13 +99,13 @@ pub fn entries(plan: &Plan, parts: &Parts) -> Result<Vec<Entry>> {
     }
     if parts.elftool {
         v.push(Entry {
-            src: layout::tools_bin().join("solo5-elftool"),
+            src: layout::tools_bin(&plan.out).join("solo5-elftool"),
             dest: PathBuf::from("bin/solo5-elftool"),
             mode: 0o755,
         });
     }
     for arch in &parts.toolchains {
-        let layout = Layout::new(arch);
+        let layout = Layout::new(&plan.out, arch);
         let triple = solo5_triple(arch);
         let mut wrappers = 0;
         for out in &outputs {

@@ -96,16 +96,16 @@ fn stamp_path(stamps: &Path, output: &Path) -> PathBuf {
     stamps.join(name)
 }
 
-fn stamps_dir(step: &Step) -> PathBuf {
-    crate::model::layout::stamps_dir(&step.arch)
+fn stamps_dir(out: &Path, step: &Step) -> PathBuf {
+    crate::model::layout::stamps_dir(out, &step.arch)
 }
 
 /// True when the step's stamp proves its outputs current.
-fn up_to_date(root: &Path, step: &Step) -> bool {
+fn up_to_date(root: &Path, out: &Path, step: &Step) -> bool {
     let Some(first) = step.outputs.first() else {
         return false;
     };
-    let path = root.join(stamp_path(&stamps_dir(step), first));
+    let path = root.join(stamp_path(&stamps_dir(out, step), first));
     let Ok(text) = std::fs::read_to_string(path) else {
         return false;
     };
@@ -322,6 +322,7 @@ fn fs_now(probe: &Path) -> Result<i64> {
 /// the file system clock's tick with the probe.
 fn record(
     root: &Path,
+    out: &Path,
     step: &Step,
     extra_inputs: Vec<PathBuf>,
     started: i64,
@@ -345,7 +346,7 @@ fn record(
             .filter_map(|p| file_stamp(root, p))
             .collect(),
     };
-    let path = root.join(stamp_path(&stamps_dir(step), &step.outputs[0]));
+    let path = root.join(stamp_path(&stamps_dir(out, step), &step.outputs[0]));
     let changed = |t: i64| {
         stamp
             .inputs
@@ -391,7 +392,7 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
     // stamp is stale or any step it depends on runs.
     let mut dirty = vec![false; n];
     for (i, step) in plan.steps.iter().enumerate() {
-        dirty[i] = step.deps.iter().any(|&d| dirty[d]) || !up_to_date(root, step);
+        dirty[i] = step.deps.iter().any(|&d| dirty[d]) || !up_to_date(root, &plan.out, step);
     }
     let pending: Vec<usize> = (0..n).filter(|&i| dirty[i]).collect();
     let total = pending.len();
@@ -447,10 +448,10 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
                 } else {
                     println!("{line}");
                 }
-                let stamp = root.join(stamp_path(&stamps_dir(step), &step.outputs[0]));
+                let stamp = root.join(stamp_path(&stamps_dir(&plan.out, step), &step.outputs[0]));
                 let result = fs_now(&tmp_path(&stamp)).and_then(|started| {
                     execute(root, step, opts.verbose)
-                        .and_then(|deps| record(root, step, deps, started, &generated))
+                        .and_then(|deps| record(root, &plan.out, step, deps, started, &generated))
                 });
                 let mut st = lock();
                 st.running -= 1;

@@ -1,7 +1,7 @@
 //! Config: what `targets.toml` and detection say about each requested
 //! arch. The plain data the planner works from.
 
-use crate::model::layout::Layout;
+use crate::model::layout::{self, Layout};
 use crate::model::targets::Targets;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -34,19 +34,58 @@ pub struct ToolFlags {
     /// objcopy for the target (overrides TARGET_OBJCOPY).
     #[arg(long, value_name = "OBJCOPY")]
     pub target_objcopy: Option<String>,
+    /// Put every output (what target/solo5 holds by default, and dist's
+    /// packages) under DIR; the source tree is only read (default:
+    /// $SOLO5_BUILD_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub build_dir: Option<PathBuf>,
 }
 
-/// The repository root (where targets.toml lives). `SOLO5_XTASK_ROOT`
-/// points the xtask at another copy of the tree (the engine's own tests
-/// build scratch copies this way).
-pub fn repo_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("SOLO5_XTASK_ROOT") {
-        return PathBuf::from(root);
+/// The repository root (where targets.toml lives), found at run time so
+/// that one xtask binary (a shared `CARGO_TARGET_DIR` caches it) always
+/// works on the tree it is run in: `SOLO5_XTASK_ROOT` when set (the
+/// engine's tests build scratch copies this way), else the nearest
+/// directory at or above the current one that holds targets.toml and the
+/// workspace Cargo.toml (`cargo xtask` keeps the current directory).
+pub fn repo_root() -> Result<PathBuf> {
+    if let Some(root) = std::env::var_os("SOLO5_XTASK_ROOT").filter(|r| !r.is_empty()) {
+        return Ok(PathBuf::from(root));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    find_root(&cwd).with_context(|| {
+        format!(
+            "{} is not inside a solo5-ng tree: no directory from there up holds both \
+             targets.toml and the Cargo.toml of the xtask workspace (run `cargo xtask` \
+             inside the tree, or set SOLO5_XTASK_ROOT)",
+            cwd.display()
+        )
+    })
+}
+
+/// The nearest directory at or above `start` that is a solo5-ng tree.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| is_tree_root(d))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Holds targets.toml and a Cargo.toml whose workspace has the xtask.
+fn is_tree_root(dir: &Path) -> bool {
+    if !dir.join("targets.toml").is_file() {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+        return false;
+    };
+    let Ok(manifest) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    manifest
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .is_some_and(|m| m.iter().any(|x| x.as_str() == Some("xtask")))
 }
 
 /// The build machine's arch in our naming: the arch in targets.toml whose
@@ -79,6 +118,9 @@ pub struct ArchConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub root: PathBuf,
+    /// The output root: `target/solo5` (relative to `root`), or the
+    /// absolute build directory. Every output path follows from it.
+    pub out: PathBuf,
     pub targets: Targets,
     pub build_arch: String,
     pub arches: Vec<ArchConfig>,
@@ -134,15 +176,34 @@ pub fn request(targets: &Targets, arch: &str, flags: &ToolFlags) -> Result<Reque
     })
 }
 
+/// The output root for these flags: `--build-dir`, else
+/// `SOLO5_BUILD_DIR`, made absolute against the current directory; else
+/// `target/solo5` in the tree.
+pub fn out_dir(flags: &ToolFlags) -> Result<PathBuf> {
+    let given = flags.build_dir.clone().or_else(|| {
+        std::env::var_os("SOLO5_BUILD_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    match given {
+        None => Ok(PathBuf::from(layout::IN_TREE)),
+        Some(dir) if dir.is_absolute() => Ok(dir),
+        Some(dir) => Ok(std::env::current_dir()
+            .context("cannot read the current directory")?
+            .join(dir)),
+    }
+}
+
 /// Reads targets.toml and detects (or loads cached) toolchains for every
 /// selected arch.
 pub fn load(flags: &ToolFlags) -> Result<Config> {
-    let root = repo_root();
+    let root = repo_root()?;
+    let out = out_dir(flags)?;
     let targets = load_targets(&root)?;
     let mut arches = Vec::new();
     for arch in selected_arches(&targets, flags)? {
         let req = request(&targets, &arch, flags)?;
-        let cache_file = root.join(Layout::new(&arch).toolchain_cache());
+        let cache_file = root.join(Layout::new(&out, &arch).toolchain_cache());
         let (tools, origin) = cache::load_or_detect(&req, &cache_file)
             .with_context(|| format!("detecting toolchains for {arch}"))?;
         arches.push(ArchConfig {
@@ -153,8 +214,35 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
     }
     Ok(Config {
         root,
+        out,
         build_arch: build_arch(&targets),
         targets,
         arches,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_found_from_any_directory_below_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("clone");
+        let deep = root.join("xtask/src");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert_eq!(find_root(&deep), None, "an empty tree is no root");
+        std::fs::write(root.join("targets.toml"), "").unwrap();
+        // A Cargo.toml of another workspace does not make a root.
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n").unwrap();
+        assert_eq!(find_root(&deep), None);
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"xtask\", \"toolchain\"]\n",
+        )
+        .unwrap();
+        assert_eq!(find_root(&deep), Some(root.clone()));
+        assert_eq!(find_root(&root), Some(root.clone()));
+        assert_eq!(find_root(dir.path()), None);
+    }
 }

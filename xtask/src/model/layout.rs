@@ -1,36 +1,56 @@
-//! The output tree: the one place its paths are spelled. Paths are
-//! relative to the repository root, as the engine runs every step there.
+//! The output tree: the one place its paths are spelled. Every function
+//! takes the output root `out` (`Config::out`): `target/solo5` relative to
+//! the repository root, as the engine runs every step there, or the
+//! absolute directory given with `--build-dir`/`SOLO5_BUILD_DIR`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// Root of all build outputs.
-pub fn out_dir() -> PathBuf {
-    PathBuf::from("target/solo5")
-}
+/// The output root when no build directory is given, relative to the root.
+pub const IN_TREE: &str = "target/solo5";
 
 /// Where build-machine tools go (solo5-elftool).
-pub fn tools_bin() -> PathBuf {
-    out_dir().join("build").join("bin")
+pub fn tools_bin(out: &Path) -> PathBuf {
+    out.join("build").join("bin")
 }
 
 /// The engine's per-output stamps for the steps of `arch` (or "build").
-pub fn stamps_dir(arch: &str) -> PathBuf {
-    out_dir().join(arch).join("obj").join(".stamps")
+pub fn stamps_dir(out: &Path, arch: &str) -> PathBuf {
+    out.join(arch).join("obj").join(".stamps")
 }
 
-/// The lock that serialises builds of one tree.
-pub fn lock_file() -> PathBuf {
-    out_dir().join(".lock")
+/// The lock that serialises builds into one output tree.
+pub fn lock_file(out: &Path) -> PathBuf {
+    out.join(".lock")
 }
 
 /// Downloaded and assembled pieces of an arch's emulated guest.
-pub fn guest_dir(arch: &str) -> PathBuf {
-    out_dir().join("guest").join(arch)
+pub fn guest_dir(out: &Path, arch: &str) -> PathBuf {
+    out.join("guest").join(arch)
 }
 
 /// A scratch directory for one command (`test`, `bench`, ...).
-pub fn scratch_dir(what: &str) -> PathBuf {
-    out_dir().join(format!("{what}-scratch"))
+pub fn scratch_dir(out: &Path, what: &str) -> PathBuf {
+    out.join(format!("{what}-scratch"))
+}
+
+/// Where `dist` writes: `target/dist` in the tree, `DIR/dist` out of it.
+pub fn dist_dir(out: &Path) -> PathBuf {
+    if out == Path::new(IN_TREE) {
+        PathBuf::from("target/dist")
+    } else {
+        out.join("dist")
+    }
+}
+
+/// cargo's target directory for what the build compiles with cargo
+/// (solo5-elftool) when `CARGO_TARGET_DIR` is unset: the tree's `target/`,
+/// or `DIR/cargo` out of the tree (the tree may be read-only).
+pub fn cargo_target(out: &Path) -> PathBuf {
+    if out == Path::new(IN_TREE) {
+        PathBuf::from("target")
+    } else {
+        out.join("cargo")
+    }
 }
 
 /// `<arch>-solo5-none-static`: the per-triple directory and wrapper prefix.
@@ -41,7 +61,7 @@ pub fn solo5_triple(arch: &str) -> String {
 /// Output layout of one arch.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// `target/solo5/<arch>`: everything of this arch.
+    /// `OUT/<arch>`: everything of this arch.
     pub base: PathBuf,
     pub bin: PathBuf,
     pub lib: PathBuf,
@@ -51,8 +71,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(arch: &str) -> Layout {
-        let base = out_dir().join(arch);
+    pub fn new(out: &Path, arch: &str) -> Layout {
+        let base = out.join(arch);
         let t = solo5_triple(arch);
         Layout {
             bin: base.join("bin"),

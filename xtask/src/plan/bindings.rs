@@ -45,7 +45,7 @@ pub fn plan(
     sources: &BTreeMap<String, Vec<String>>,
 ) -> Result<BTreeMap<String, Built>> {
     let arch = &cfg.targets.arch[&a.arch];
-    let layout = Layout::new(&a.arch);
+    let layout = Layout::new(&cfg.out, &a.arch);
     let cc = a.tools.target_cc.as_ref().context("target cc")?;
     let ld = a.tools.target_ld.as_ref().context("target ld")?;
     let objcopy = a.tools.target_objcopy.as_ref().context("target objcopy")?;

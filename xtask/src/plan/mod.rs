@@ -22,8 +22,11 @@ use std::path::{Path, PathBuf};
 use step::{copy_step, s};
 
 pub fn plan(cfg: &Config, tests: &[Test], elftool: &Path) -> Result<Plan> {
-    let mut plan = Plan::default();
-    let elftool_out = layout::tools_bin().join("solo5-elftool");
+    let mut plan = Plan {
+        out: cfg.out.clone(),
+        ..Plan::default()
+    };
+    let elftool_out = layout::tools_bin(&cfg.out).join("solo5-elftool");
     let elftool_step = plan.add(copy_step(
         "CP",
         "build",
@@ -110,7 +113,7 @@ fn plan_arch(
 
 /// The repository's headers, for unikernel builds against the output tree.
 fn plan_headers(plan: &mut Plan, cfg: &Config, arch: &str) -> Result<()> {
-    let layout = Layout::new(arch);
+    let layout = Layout::new(&cfg.out, arch);
     let mut headers: Vec<PathBuf> = std::fs::read_dir(cfg.root.join("include"))
         .context("cannot list include/")?
         .flatten()

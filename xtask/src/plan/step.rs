@@ -92,6 +92,8 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// What each arch's build produced, for the summary and for tests.
     pub products: Vec<Product>,
+    /// The output root every output is under (`Config::out`).
+    pub out: PathBuf,
 }
 
 impl Plan {

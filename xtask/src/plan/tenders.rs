@@ -16,7 +16,7 @@ pub fn plan(
     tname: &str,
     sources: &[String],
 ) {
-    let layout = Layout::new(&a.arch);
+    let layout = Layout::new(&cfg.out, &a.arch);
     let mut cflags = flags::host_cflags(cfg, cc);
     cflags.push(format!("-I{}", s(&layout.gen())));
     let mut objs = Vec::new();

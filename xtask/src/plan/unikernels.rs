@@ -20,7 +20,7 @@ pub fn plan(
     elftool: &Path,
     elftool_step: usize,
 ) -> Result<()> {
-    let layout = Layout::new(&a.arch);
+    let layout = Layout::new(&cfg.out, &a.arch);
     let cc = a.tools.target_cc.as_ref().context("target cc")?;
     let ld = a.tools.target_ld.as_ref().context("target ld")?;
     let cflags = flags::target_cflags(cfg, a)?;

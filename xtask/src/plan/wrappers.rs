@@ -147,7 +147,7 @@ pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
 /// wrappers in `bin/`. `bindings` are the bindings this arch builds.
 pub fn steps(cfg: &Config, a: &ArchConfig, bindings: &[String]) -> Result<Vec<Step>> {
     let cc = a.tools.target_cc.as_ref().context("no target compiler")?;
-    let layout = Layout::new(&a.arch);
+    let layout = Layout::new(&cfg.out, &a.arch);
     let mut steps = Vec::new();
 
     for rel in files_under(&cc.include_dir).with_context(|| {

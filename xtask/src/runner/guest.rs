@@ -97,8 +97,8 @@ pub struct DebianArches<'a> {
 }
 
 /// Downloads (once) and unpacks the guest kernel and busybox for `arch`.
-pub fn kit(root: &Path, arch: &str, g: &Guest, deb: &DebianArches) -> Result<Kit> {
-    let dir = root.join(crate::model::layout::guest_dir(arch));
+pub fn kit(root: &Path, out: &Path, arch: &str, g: &Guest, deb: &DebianArches) -> Result<Kit> {
+    let dir = root.join(crate::model::layout::guest_dir(out, arch));
     let ready = dir.join("ready");
     let tree = dir.join("root");
     if !ready.exists() {
@@ -311,6 +311,7 @@ fn libraries(tender: &Path, gnu_triple: &str) -> Result<Vec<(String, PathBuf)>> 
 /// cells. Returns one result per cell id.
 pub fn run_batch(
     root: &Path,
+    out: &Path,
     targets: &Targets,
     arch: &str,
     files: &[(String, PathBuf)],
@@ -327,10 +328,10 @@ pub fn run_batch(
         guest: &a.debian_arch,
         build: &build.debian_arch,
     };
-    let kit = kit(root, arch, g, &deb)?;
+    let kit = kit(root, out, arch, g, &deb)?;
     let qemu = which_qemu(g)?;
     let cpio = initramfs(g, &kit, &a.gnu_triple, files, tenders, cells)?;
-    let dir = root.join(crate::model::layout::guest_dir(arch));
+    let dir = root.join(crate::model::layout::guest_dir(out, arch));
     let initrd = dir.join("initrd.cpio");
     std::fs::write(&initrd, cpio).context("cannot write the initramfs")?;
 
@@ -560,7 +561,7 @@ mod tests {
     #[test]
     #[ignore]
     fn guest_boots_and_runs_a_host_program() {
-        let root = crate::model::config::repo_root();
+        let root = crate::model::config::repo_root().unwrap();
         let t = crate::model::config::load_targets(&root).unwrap();
         let files = vec![("/t/true".to_string(), PathBuf::from("/usr/bin/true"))];
         let cells = vec![
@@ -583,6 +584,7 @@ mod tests {
         ];
         let r = run_batch(
             &root,
+            Path::new(crate::model::layout::IN_TREE),
             &t,
             &crate::model::config::build_arch(&t),
             &files,

@@ -71,7 +71,8 @@ impl<'a> Runners<'a> {
 
     /// The binary of tender `name` (a `[tender.NAME]`) on `arch`.
     pub fn tender_named(&self, arch: &str, name: &str) -> PathBuf {
-        self.root.join(Layout::new(arch).tender(name))
+        self.root
+            .join(Layout::new(&self.cfg.out, arch).tender(name))
     }
 
     pub fn placement(&mut self, arch: &str, binding: &str) -> Placement {
@@ -103,7 +104,7 @@ impl<'a> Runners<'a> {
         };
         let own_arch = arch == self.cfg.build_arch;
         place(binding, b.runner, own_arch, || {
-            let layout = Layout::new(arch);
+            let layout = Layout::new(&self.cfg.out, arch);
             let probe = b
                 .kvm_probe
                 .as_deref()

@@ -269,3 +269,120 @@ impl Tree {
         self.write("targets.toml", &toml::to_string(&t).unwrap());
     }
 }
+
+/// The files git tracks in `src` (the working tree's contents, so edits
+/// not yet committed are included), sorted; without git, every file but
+/// `target/` and `.git/`.
+pub fn tracked_files(src: &Path) -> Vec<PathBuf> {
+    let git = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(src)
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let mut files: Vec<PathBuf> = match git {
+        Some(out) => out
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|n| !n.is_empty())
+            .map(|n| PathBuf::from(String::from_utf8_lossy(n).into_owned()))
+            .filter(|p| src.join(p).is_file())
+            .collect(),
+        None => {
+            let mut v = Vec::new();
+            walk(src, src, &mut v);
+            v
+        }
+    };
+    files.sort();
+    files
+}
+
+fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        let rel = p.strip_prefix(base).unwrap().to_path_buf();
+        if rel == Path::new("target") || rel == Path::new(".git") {
+            continue;
+        }
+        if p.is_dir() {
+            walk(base, &p, out);
+        } else {
+            out.push(rel);
+        }
+    }
+}
+
+/// A copy of the whole source tree (what git tracks) at `to`, keeping
+/// modes and modification times, so cargo sees the same sources.
+pub fn clone_tree(src: &Path, to: &Path) {
+    for rel in tracked_files(src) {
+        let from = src.join(&rel);
+        let dest = to.join(&rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &dest)
+            .unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
+        let mtime = std::fs::metadata(&from).unwrap().modified().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&dest)
+            .and_then(|f| f.set_modified(mtime))
+            .unwrap();
+    }
+}
+
+/// A cargo target directory the tests that run `cargo xtask` in copies of
+/// the tree share, kept between runs (under the workspace's own target
+/// directory) so that only the first run compiles the xtask.
+pub fn shared_cargo_target(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|d| workspace().join(d))
+        .unwrap_or_else(|| workspace().join("target"));
+    target.join(name)
+}
+
+/// `cargo xtask ARGS` run in `dir` as a user would: no SOLO5_XTASK_ROOT,
+/// none of the ambient toolchain variables, cargo's own variables of this
+/// test run removed.
+pub fn cargo_xtask(dir: &Path, target_dir: &Path, args: &[&str]) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("xtask")
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .stdin(Stdio::null());
+    for v in TOOL_ENV
+        .iter()
+        .chain(&["SOLO5_XTASK_ROOT", "SOLO5_ELFTOOL", "SOLO5_BUILD_DIR"])
+    {
+        cmd.env_remove(v);
+    }
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("CARGO_PKG_") || k == "CARGO_MANIFEST_DIR" || k == "CARGO_CRATE_NAME" {
+            cmd.env_remove(&*k);
+        }
+    }
+    cmd
+}
+
+/// Runs a command that must succeed; returns its stdout and stderr.
+pub fn must(cmd: &mut Command) -> String {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{shown} failed ({}):\n{text}",
+        out.status
+    );
+    text
+}

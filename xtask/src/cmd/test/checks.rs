@@ -20,7 +20,7 @@ pub fn check_products(
     binding_wanted: &dyn Fn(&str) -> bool,
     tally: &mut Tally,
 ) {
-    let elftool = root.join(layout::tools_bin()).join("solo5-elftool");
+    let elftool = root.join(layout::tools_bin(&cfg.out)).join("solo5-elftool");
     for p in plan
         .products
         .iter()
@@ -124,10 +124,10 @@ pub fn check_comments(root: &Path, a: &config::ArchConfig, plan: &Plan, tally: &
     }
 }
 
-/// Walks target/solo5/<arch>/ and checks the machine of every ELF file, so
+/// Walks OUT/<arch>/ and checks the machine of every ELF file, so
 /// nothing built for one arch ever lands in another's tree.
-pub fn check_tree_machines(root: &Path, arch: &str, machine: u16, tally: &mut Tally) {
-    let base = root.join("target/solo5").join(arch);
+pub fn check_tree_machines(root: &Path, out: &Path, arch: &str, machine: u16, tally: &mut Tally) {
+    let base = root.join(out).join(arch);
     let mut stack = vec![base.clone()];
     let (mut seen, mut wrong) = (0usize, Vec::new());
     while let Some(dir) = stack.pop() {
@@ -158,7 +158,7 @@ pub fn check_tree_machines(root: &Path, arch: &str, machine: u16, tally: &mut Ta
             }
         }
     }
-    let what = format!("ELF machine of {seen} files under target/solo5/{arch}");
+    let what = format!("ELF machine of {seen} files under {}", base.display());
     if seen == 0 {
         tally.fail(&what, "no ELF files found");
     } else if wrong.is_empty() {
@@ -168,9 +168,16 @@ pub fn check_tree_machines(root: &Path, arch: &str, machine: u16, tally: &mut Ta
     }
 }
 
-pub fn check_build_error(root: &Path, t: &Test, needle: &str, scratch: &Path, tally: &mut Tally) {
+pub fn check_build_error(
+    root: &Path,
+    out: &Path,
+    t: &Test,
+    needle: &str,
+    scratch: &Path,
+    tally: &mut Tally,
+) {
     let what = format!("{} (manifest rejected at build time)", t.name);
-    let elftool = root.join(layout::tools_bin()).join("solo5-elftool");
+    let elftool = root.join(layout::tools_bin(out)).join("solo5-elftool");
     let out_c = scratch.join(format!("{}.manifest.c", t.name));
     let json = root.join(t.dir()).join("manifest.json");
     match Command::new(&elftool)

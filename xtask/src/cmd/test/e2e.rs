@@ -481,6 +481,7 @@ fn run_in_guest(cfg: &Config, arch: &str, batch: &GuestBatch, out: &mut Vec<(Str
     let cells: Vec<guest::Cell> = batch.cells.iter().map(|(_, c, _)| c.clone()).collect();
     let results = guest::run_batch(
         &cfg.root,
+        &cfg.out,
         &cfg.targets,
         arch,
         &batch.files,

@@ -61,7 +61,7 @@ impl Tally {
 }
 
 pub fn run(flags: Flags) -> Result<i32> {
-    let root = config::repo_root();
+    let root = config::repo_root()?;
     let mut tally = Tally::default();
     if !flags.no_cargo_tests {
         cargo_tests(&root, &mut tally)?;
@@ -86,7 +86,7 @@ pub fn run(flags: Flags) -> Result<i32> {
     println!("== every ELF in each arch's tree is of that arch");
     for a in &cfg.arches {
         let machine = cfg.targets.arch[&a.arch].elf_machine;
-        checks::check_tree_machines(&root, &a.arch, machine, &mut tally);
+        checks::check_tree_machines(&root, &cfg.out, &a.arch, machine, &mut tally);
     }
     println!("== bindings were built by the compiler asked for (.comment)");
     for a in &cfg.arches {
@@ -94,7 +94,7 @@ pub fn run(flags: Flags) -> Result<i32> {
     }
 
     println!("== test unikernels");
-    let scratch = tempdir_in(&root.join(layout::scratch_dir("test")))?;
+    let scratch = tempdir_in(&root.join(layout::scratch_dir(&cfg.out, "test")))?;
     let mut runners = Runners::new(&cfg, &root);
     for a in &cfg.arches {
         let cells = collect_cells(
@@ -190,7 +190,7 @@ fn collect_cells<'a>(
     scratch: &Path,
     tally: &mut Tally,
 ) -> Result<Vec<Cell<'a>>> {
-    let layout = Layout::new(arch);
+    let layout = Layout::new(&cfg.out, arch);
     let supported: Vec<String> = cfg
         .targets
         .linux(arch)
@@ -200,7 +200,7 @@ fn collect_cells<'a>(
     for t in tests.iter().filter(|t| sel.test(t) && t.applies_to(arch)) {
         if let Some(needle) = &t.expect_build_error {
             if arch == cfg.build_arch && sel.binding(&t.bindings[0]) {
-                checks::check_build_error(root, t, needle, scratch, tally);
+                checks::check_build_error(root, &cfg.out, t, needle, scratch, tally);
             }
             continue;
         }
@@ -370,6 +370,7 @@ fn run_cells(
     );
     match guest::run_batch(
         root,
+        &cfg.out,
         &cfg.targets,
         arch,
         &batch.files,
