@@ -16,7 +16,7 @@
 
 use crate::cmd::build;
 use crate::cmd::install::{self, Entry, Parts};
-use crate::model::config::Config;
+use crate::model::config::{ArchConfig, Config};
 use crate::model::layout::solo5_triple;
 use crate::plan::{Plan, ProductKind};
 use crate::util::process;
@@ -285,133 +285,179 @@ fn have(program: &str) -> bool {
 pub fn make(cfg: &Config, plan: &Plan, out_dir: &Path) -> Result<Made> {
     let epoch = source_date_epoch(&cfg.root)?;
     let version = crate::util::version::version(&cfg.root);
-    let deb_version = debian_version(&version);
     if out_dir.exists() {
         std::fs::remove_dir_all(out_dir)
             .with_context(|| format!("cannot empty {}", out_dir.display()))?;
     }
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let stage = out_dir.join(".stage");
+    let job = Job {
+        cfg,
+        plan,
+        out_dir,
+        stage: out_dir.join(".stage"),
+        epoch,
+        deb_version: debian_version(&version),
+    };
     let mut made = Made::default();
-    let built_tenders = |arch: &str| plan.products_of(arch, ProductKind::Tender).next().is_some();
+    make_tarballs(&job, &version, &mut made)?;
+    if !have("dpkg-deb") {
+        made.skipped
+            .push(".deb packages: dpkg-deb not found (apt-get install dpkg)".into());
+    } else {
+        make_host_deb(&job, &mut made)?;
+        for a in &cfg.arches {
+            make_cross_deb(&job, a, &mut made)?;
+        }
+    }
+    std::fs::remove_dir_all(&job.stage)
+        .with_context(|| format!("cannot remove {}", job.stage.display()))?;
+    write_sums(out_dir)?;
+    Ok(made)
+}
 
-    for a in &cfg.arches {
+/// What every package of one `dist` run shares.
+struct Job<'a> {
+    cfg: &'a Config,
+    plan: &'a Plan,
+    out_dir: &'a Path,
+    stage: PathBuf,
+    epoch: u64,
+    deb_version: String,
+}
+
+/// One relocatable tarball per arch: tenders, elftool and toolchain.
+fn make_tarballs(job: &Job, version: &str, made: &mut Made) -> Result<()> {
+    for a in &job.cfg.arches {
         let name = format!("{NAME}-{version}-{}", a.arch);
         let parts = Parts {
             tenders: Some(a.arch.clone()),
             elftool: true,
             toolchains: vec![a.arch.clone()],
         };
-        let entries = match install::entries(plan, &parts) {
+        let entries = match install::entries(job.plan, &parts) {
             Ok(e) => e,
             Err(e) => {
                 made.skipped.push(format!("{name}.tar.gz: {e:#}"));
                 continue;
             }
         };
-        let tree = stage.join(&name);
-        install::copy_entries(&cfg.root, &entries, &tree)?;
-        normalise(&tree, epoch)?;
-        let out = out_dir.join(format!("{name}.tar.gz"));
-        tarball(&stage, &name, &out, epoch)?;
+        let tree = job.stage.join(&name);
+        install::copy_entries(&job.cfg.root, &entries, &tree)?;
+        normalise(&tree, job.epoch)?;
+        let out = job.out_dir.join(format!("{name}.tar.gz"));
+        tarball(&job.stage, &name, &out, job.epoch)?;
         made.tarballs.push((a.arch.clone(), out));
     }
+    Ok(())
+}
 
-    if !have("dpkg-deb") {
-        made.skipped
-            .push(".deb packages: dpkg-deb not found (apt-get install dpkg)".into());
-    } else {
-        let build_deb_arch = debian_arch(cfg, &cfg.build_arch);
-        if cfg.arches.iter().any(|a| a.arch == cfg.build_arch) && built_tenders(&cfg.build_arch) {
-            let parts = Parts {
-                tenders: Some(cfg.build_arch.clone()),
-                elftool: true,
-                toolchains: vec![],
-            };
-            let entries = install::entries(plan, &parts)?;
-            let deb = Deb {
-                package: NAME.into(),
-                arch: build_deb_arch.clone(),
-                depends: vec!["libc6".into()],
-                section: "utils",
-                description: format!(
-                    "Solo5-compatible sandboxed execution environment for unikernels\n \
-                     The tenders that run Solo5 unikernels on {} Linux hosts \
-                     (solo5-hvt with KVM,\n solo5-spt in a seccomp sandbox, as \
-                     built), and solo5-elftool.",
-                    cfg.build_arch
-                ),
-            };
-            made.host_deb = Some(build_deb(
-                cfg,
-                &entries,
-                &stage,
-                out_dir,
-                &deb_version,
-                epoch,
-                &deb,
-            )?);
-        } else {
-            made.skipped.push(format!(
-                "{NAME}_{deb_version}_{build_deb_arch}.deb: no tenders built for {}",
-                cfg.build_arch
-            ));
+/// The tenders and solo5-elftool of the build machine's arch.
+fn make_host_deb(job: &Job, made: &mut Made) -> Result<()> {
+    let cfg = job.cfg;
+    let build_deb_arch = debian_arch(cfg, &cfg.build_arch);
+    let built_tenders = job
+        .plan
+        .products_of(&cfg.build_arch, ProductKind::Tender)
+        .next()
+        .is_some();
+    if !cfg.arches.iter().any(|a| a.arch == cfg.build_arch) || !built_tenders {
+        made.skipped.push(format!(
+            "{NAME}_{}_{build_deb_arch}.deb: no tenders built for {}",
+            job.deb_version, cfg.build_arch
+        ));
+        return Ok(());
+    }
+    let parts = Parts {
+        tenders: Some(cfg.build_arch.clone()),
+        elftool: true,
+        toolchains: vec![],
+    };
+    let entries = install::entries(job.plan, &parts)?;
+    let deb = Deb {
+        package: NAME.into(),
+        arch: build_deb_arch,
+        depends: vec!["libc6".into()],
+        section: "utils",
+        description: format!(
+            "Solo5-compatible sandboxed execution environment for unikernels\n \
+             The tenders that run Solo5 unikernels on {} Linux hosts \
+             (solo5-hvt with KVM,\n solo5-spt in a seccomp sandbox, as \
+             built), and solo5-elftool.",
+            cfg.build_arch
+        ),
+    };
+    made.host_deb = Some(build_deb(
+        cfg,
+        &entries,
+        &job.stage,
+        job.out_dir,
+        &job.deb_version,
+        job.epoch,
+        &deb,
+    )?);
+    Ok(())
+}
+
+/// One arch's toolchain (wrappers, headers, bindings), for this machine.
+fn make_cross_deb(job: &Job, a: &ArchConfig, made: &mut Made) -> Result<()> {
+    let parts = Parts {
+        tenders: None,
+        elftool: false,
+        toolchains: vec![a.arch.clone()],
+    };
+    let package = format!("{NAME}-cross-{}", package_arch(&a.arch));
+    let entries = match install::entries(job.plan, &parts) {
+        Ok(e) => e,
+        Err(e) => {
+            made.skipped.push(format!("{package}: {e:#}"));
+            return Ok(());
         }
-        for a in &cfg.arches {
-            let parts = Parts {
-                tenders: None,
-                elftool: false,
-                toolchains: vec![a.arch.clone()],
-            };
-            let package = format!("{NAME}-cross-{}", package_arch(&a.arch));
-            let entries = match install::entries(plan, &parts) {
-                Ok(e) => e,
-                Err(e) => {
-                    made.skipped.push(format!("{package}: {e:#}"));
-                    continue;
-                }
-            };
-            let mut depends = vec![format!("{NAME} (= {deb_version})")];
-            let tools = [
-                a.tools.target_cc.as_ref().map(|c| c.path.clone()),
-                a.tools.target_ld.as_ref().map(|l| l.path.clone()),
-                a.tools.target_objcopy.as_ref().map(|o| o.path.clone()),
-            ];
-            for t in tools.into_iter().flatten() {
-                for p in owning_packages(&t) {
-                    if !depends.contains(&p) {
-                        depends.push(p);
-                    }
-                }
+    };
+    let mut depends = vec![format!("{NAME} (= {})", job.deb_version)];
+    let tools = [
+        a.tools.target_cc.as_ref().map(|c| c.path.clone()),
+        a.tools.target_ld.as_ref().map(|l| l.path.clone()),
+        a.tools.target_objcopy.as_ref().map(|o| o.path.clone()),
+    ];
+    for t in tools.into_iter().flatten() {
+        for p in owning_packages(&t) {
+            if !depends.contains(&p) {
+                depends.push(p);
             }
-            let triple = solo5_triple(&a.arch);
-            let bindings: Vec<String> = plan
-                .products_of(&a.arch, ProductKind::Binding)
-                .map(|p| p.name.clone())
-                .collect();
-            let deb = Deb {
-                package: package.clone(),
-                arch: build_deb_arch.clone(),
-                depends,
-                section: "devel",
-                description: format!(
-                    "Solo5 toolchain for {arch} unikernels ({triple})\n \
-                     The {triple}-cc, -ld and -objcopy wrappers, the Solo5 \
-                     headers and\n the {bindings} bindings, for building {arch} \
-                     unikernels on this machine.",
-                    arch = a.arch,
-                    bindings = bindings.join(", ")
-                ),
-            };
-            let out = build_deb(cfg, &entries, &stage, out_dir, &deb_version, epoch, &deb)?;
-            made.cross_debs.push((a.arch.clone(), out));
         }
     }
-    std::fs::remove_dir_all(&stage)
-        .with_context(|| format!("cannot remove {}", stage.display()))?;
-    write_sums(out_dir)?;
-    Ok(made)
+    let triple = solo5_triple(&a.arch);
+    let bindings: Vec<String> = job
+        .plan
+        .products_of(&a.arch, ProductKind::Binding)
+        .map(|p| p.name.clone())
+        .collect();
+    let deb = Deb {
+        package,
+        arch: debian_arch(job.cfg, &job.cfg.build_arch),
+        depends,
+        section: "devel",
+        description: format!(
+            "Solo5 toolchain for {arch} unikernels ({triple})\n \
+             The {triple}-cc, -ld and -objcopy wrappers, the Solo5 \
+             headers and\n the {bindings} bindings, for building {arch} \
+             unikernels on this machine.",
+            arch = a.arch,
+            bindings = bindings.join(", ")
+        ),
+    };
+    let out = build_deb(
+        job.cfg,
+        &entries,
+        &job.stage,
+        job.out_dir,
+        &job.deb_version,
+        job.epoch,
+        &deb,
+    )?;
+    made.cross_debs.push((a.arch.clone(), out));
+    Ok(())
 }
 
 /// `SHA256SUMS` of every file in `dir`, sorted by name.
