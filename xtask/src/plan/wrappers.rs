@@ -225,18 +225,6 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
     use std::process::{Command, Output};
 
-    #[test]
-    fn quoting() {
-        assert_eq!(sh_quote("/usr/bin/cc"), "/usr/bin/cc");
-        assert_eq!(
-            sh_quote("--target=aarch64-linux-gnu"),
-            "--target=aarch64-linux-gnu"
-        );
-        assert_eq!(sh_quote("a b"), "'a b'");
-        assert_eq!(sh_quote("it's"), r"'it'\''s'");
-        assert_eq!(sh_quote(""), "''");
-    }
-
     /// A prefix with wrappers around fake tools (in another directory)
     /// that record their argv, a stamp and two bindings.
     struct Fake {
