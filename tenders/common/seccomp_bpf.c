@@ -24,7 +24,7 @@
 #define MAX_BLOCK (2 + 5 * SC_MAX_CHECKS + 1)
 _Static_assert(MAX_BLOCK <= 255, "a rule block fits in an 8-bit jump");
 
-static const char *op_name(enum sc_op op)
+const char *sc_op_name(enum sc_op op)
 {
     switch (op) {
     case SC_EQ:
@@ -50,7 +50,7 @@ void sc_allow(struct sc_policy *p, const char *what, int nr, unsigned nchecks,
         die("cannot add seccomp rule for %s: %u argument checks (at most %d)",
             what, nchecks, SC_MAX_CHECKS);
     for (unsigned i = 0; i < nchecks; i++) {
-        if (checks[i].arg > 5 || op_name(checks[i].op) == NULL)
+        if (checks[i].arg > 5 || sc_op_name(checks[i].op) == NULL)
             die("cannot add seccomp rule for %s: bad check of argument %u",
                 what, checks[i].arg);
         for (unsigned j = 0; j < i; j++) {

@@ -92,6 +92,9 @@ extern const struct sc_arch sc_arch;
  * Adds a rule allowing system call (nr) when all (nchecks) checks hold;
  * dies naming (what) if the rule is malformed or the table is full.
  */
+/* "EQ", "LE" or "GE"; NULL for anything else. */
+const char *sc_op_name(enum sc_op op);
+
 void sc_allow(struct sc_policy *p, const char *what, int nr, unsigned nchecks,
               const struct sc_check *checks);
 

@@ -63,15 +63,8 @@ const struct mft *dump_fake_mft(bool many)
 
 static const char *op_name(enum sc_op op)
 {
-    switch (op) {
-    case SC_EQ:
-        return "EQ";
-    case SC_LE:
-        return "LE";
-    case SC_GE:
-        return "GE";
-    }
-    return "?";
+    const char *name = sc_op_name(op);
+    return name != NULL ? name : "?";
 }
 
 int main(int argc, char **argv)

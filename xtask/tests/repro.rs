@@ -13,22 +13,6 @@ use std::process::Command;
 mod common;
 use common::*;
 
-/// Every file under `dir` with its contents, by path relative to `base`.
-fn contents(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            contents(base, &p, out);
-        } else {
-            let rel = p.strip_prefix(base).unwrap().to_path_buf();
-            out.insert(rel, std::fs::read(&p).unwrap());
-        }
-    }
-}
-
 /// Builds and packages the sources in `root`.
 fn build_and_package(root: &Path, elftool: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let xtask = Path::new(env!("CARGO_BIN_EXE_xtask"));

@@ -10,6 +10,7 @@
 //! Nothing here waits or times anything: each build runs to its end, and
 //! the room left is measured, not guessed.
 
+use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -127,28 +128,9 @@ fn size_on_disk(dir: &Path) -> u64 {
     total
 }
 
-/// Every file under `dir` with its contents, by path relative to `base`.
-fn contents(base: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            contents(base, &p, out);
-        } else {
-            out.push((
-                p.strip_prefix(base).unwrap().to_path_buf(),
-                std::fs::read(&p).unwrap(),
-            ));
-        }
-    }
-    out.sort();
-}
-
 /// The products a build leaves (what install and the tests use).
-fn products(tree: &Tree) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
+fn products(tree: &Tree) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
     for sub in ["bin", "lib", "include", "tests"] {
         contents(&tree.out(), &tree.out().join(sub), &mut out);
     }
@@ -251,7 +233,7 @@ fn a_full_disk_fails_the_build_and_concludes_nothing() {
     }
     assert_eq!(cached_toolchains(&tree).as_ref(), Some(&want_tools));
     let got = products(&tree);
-    let names = |p: &[(PathBuf, Vec<u8>)]| p.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    let names = |p: &BTreeMap<PathBuf, Vec<u8>>| p.keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         names(&got),
         names(&want),
@@ -261,7 +243,7 @@ fn a_full_disk_fails_the_build_and_concludes_nothing() {
         .iter()
         .zip(&want)
         .filter(|(g, w)| g.1 != w.1)
-        .map(|(g, _)| &g.0)
+        .map(|(g, _)| g.0)
         .collect();
     assert!(
         differ.is_empty(),

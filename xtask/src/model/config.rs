@@ -91,9 +91,17 @@ fn is_tree_root(dir: &Path) -> bool {
 /// The build machine's arch in our naming: the arch in targets.toml whose
 /// ELF machine is that of this very program, so a new arch needs no code.
 pub fn build_arch(targets: &Targets) -> String {
+    // The ELF header (64 bytes) is all it takes; the binary is megabytes.
     let machine = std::env::current_exe()
         .ok()
-        .and_then(|exe| std::fs::read(exe).ok())
+        .and_then(|exe| {
+            use std::io::Read;
+            let mut head = Vec::with_capacity(64);
+            std::fs::File::open(exe)
+                .and_then(|f| f.take(64).read_to_end(&mut head))
+                .ok()
+                .map(|_| head)
+        })
         .and_then(|data| {
             elftool::elf::Elf::parse(&data)
                 .ok()

@@ -4,7 +4,7 @@
 // Each test crate includes this module and uses a part of it.
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
@@ -106,6 +106,22 @@ pub fn xtask_command(xtask: &Path, root: &Path, elftool: &Path, args: &[&str]) -
         cmd.env_remove(v);
     }
     cmd
+}
+
+/// Every file under `dir` with its contents, by path relative to `base`.
+pub fn contents(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            contents(base, &p, out);
+        } else {
+            let rel = p.strip_prefix(base).unwrap().to_path_buf();
+            out.insert(rel, std::fs::read(&p).unwrap());
+        }
+    }
 }
 
 /// One `[k/N] VERB arch label` progress line.
