@@ -93,7 +93,9 @@ void virtio_net_attach(const struct pci_dev *d, struct mft_entry *e,
     for (uint16_t i = 0; i < n->rx.size; i++)
         virtq_publish(&n->rx, i);
 
-    if (d->irq < 16) {
+    /* Lines 0 (the timer) and 2 (the cascade) are never PCI's: 0 is what
+     * firmware that routes no interrupts leaves there. */
+    if (d->irq < 16 && d->irq != 0 && d->irq != 2) {
         intr_register(d->irq, net_irq);
         intr_unmask(d->irq);
     } else {
