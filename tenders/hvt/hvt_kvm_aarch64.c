@@ -237,12 +237,12 @@ bool hvt_kvm_arch_hypercall(struct tender *t, unsigned *nr, hvt_gpa_t *gpa)
         return false;
     if (!run->mmio.is_write || run->mmio.len != 4 || (addr & 7) != 0 ||
         HVT_HYPERCALL_NR(addr) == 0)
-        hvt_guest_crash(t,
-                        "the guest %s %u byte(s) at 0x%llx in the hypercall "
-                        "window at pc=0x%llx, which is not an hvt hypercall",
-                        run->mmio.is_write ? "wrote" : "read",
-                        (unsigned)run->mmio.len, (unsigned long long)addr,
-                        (unsigned long long)hvt_kvm_arch_pc(t));
+        hvt_guest_violation(
+            t,
+            "the guest %s %u byte(s) at 0x%llx in the hypercall "
+            "window at pc=0x%llx, which is not an hvt hypercall",
+            run->mmio.is_write ? "wrote" : "read", (unsigned)run->mmio.len,
+            (unsigned long long)addr, (unsigned long long)hvt_kvm_arch_pc(t));
     *nr = (unsigned)HVT_HYPERCALL_NR(addr);
     *gpa = value;
     return true;
