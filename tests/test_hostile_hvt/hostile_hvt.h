@@ -109,6 +109,32 @@ static inline void hostile_write_half(int nr)
     __asm__ __volatile__("outw %0, %1" : : "a"((uint16_t)0), "d"(port));
 }
 
+/*
+ * Reads 4 bytes at guest physical address (gpa) < 1 GiB, outside guest
+ * memory: the guest runs in ring 0 and may load page tables of its own,
+ * here 2 MiB pages mapping the first GiB identically, so the access
+ * reaches the hypervisor. Does not come back if the tender is right.
+ */
+static inline uint32_t hostile_read_physical(uint64_t gpa)
+{
+    static uint64_t pml4[512] __attribute__((aligned(4096)));
+    static uint64_t pdpt[512] __attribute__((aligned(4096)));
+    static uint64_t pd[512] __attribute__((aligned(4096)));
+    const uint64_t present_rw = 0x3, large = 0x80;
+    uint32_t v;
+
+    for (uint64_t i = 0; i < 512; i++)
+        pd[i] = (i << 21) | present_rw | large;
+    pdpt[0] = (uint64_t)(uintptr_t)pd | present_rw;
+    pml4[0] = (uint64_t)(uintptr_t)pdpt | present_rw;
+    __asm__ __volatile__("mov %1, %%cr3\n\t"
+                         "movl (%2), %0"
+                         : "=r"(v)
+                         : "r"((uint64_t)(uintptr_t)pml4), "r"(gpa)
+                         : "memory");
+    return v;
+}
+
 #elif defined(__aarch64__)
 
 static inline void hostile_write_byte(int nr)
@@ -165,6 +191,35 @@ static inline void hostile_write_pair(int nr)
                          :
                          : "r"((uint32_t)0x1000), "r"(slot)
                          : "memory");
+}
+
+/*
+ * Reads 4 bytes at guest physical address (gpa) < 1 GiB, outside guest
+ * memory: the guest runs at EL1 and may load a translation table of its
+ * own, here one level 1 block mapping the first GiB identically, normal
+ * memory, read-only (so that its code still executes under WXN; nothing
+ * is written after the switch), so the access reaches the hypervisor.
+ * Does not come back if the tender is right.
+ */
+static inline uint32_t hostile_read_physical(uint64_t gpa)
+{
+    static uint64_t l1[512] __attribute__((aligned(4096)));
+    const uint64_t block = 0x1, rdonly = 1ULL << 7, sh_inner = 3ULL << 8,
+                   af = 1ULL << 10;
+    uint32_t v;
+
+    l1[0] = block | rdonly | sh_inner | af; /* attribute 0: normal */
+    __asm__ __volatile__("dsb ish\n\t"
+                         "msr ttbr0_el1, %1\n\t"
+                         "isb\n\t"
+                         "tlbi vmalle1\n\t"
+                         "dsb ish\n\t"
+                         "isb\n\t"
+                         "ldr %w0, [%2]"
+                         : "=r"(v)
+                         : "r"((uint64_t)(uintptr_t)l1), "r"(gpa)
+                         : "memory");
+    return v;
 }
 
 #else

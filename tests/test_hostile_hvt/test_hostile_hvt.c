@@ -201,6 +201,8 @@ static bool fatal_case(const char *what, uint64_t mem_end)
         hostile_hypercall(HVT_HYPERCALL_HALT, (uintptr_t)&h);
     } else if (t_streq(what, "arguments_unaligned")) {
         hostile_hypercall(HVT_HYPERCALL_WALLTIME, (uintptr_t)words + 4);
+    } else if (t_streq(what, "access_outside_memory")) {
+        t_printf("read %u\n", hostile_read_physical(0x3fe00000));
     } else if (t_streq(what, "hypercall_zero")) {
         hostile_hypercall(0, (uintptr_t)words);
     } else if (t_streq(what, "hypercall_past_max")) {
