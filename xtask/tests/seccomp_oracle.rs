@@ -265,6 +265,44 @@ fn syscall_numbers(arch: &str) -> Vec<String> {
     lines
 }
 
+/// Runs every sandbox row through the kernel: `seccomp_dump install NR
+/// ARGS...` installs the tender's filter and makes the call, which must
+/// kill it with SIGSYS. Natively only (user-mode QEMU cannot install
+/// filters; spt runs the rows in the guests, as test cells). Returns the
+/// number of rows run.
+fn kernel_kills(exe: &Path, what: &str, rows: &[String], numbers: &[String]) -> usize {
+    use std::os::unix::process::ExitStatusExt;
+    const SIGSYS: i32 = 31; // on every Linux arch here
+    let nr_of = |name: &str| {
+        numbers
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("number {name} ")))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("{what}: no number for {name} in tests/common/linux_sys.h"))
+    };
+    for row in rows {
+        let mut words = row.split(' ').skip(1); // "kill"
+        let name = words.next().expect("a row names a system call");
+        let nr = match name.strip_prefix("x32:") {
+            Some(base) => nr_of(base) | 0x4000_0000,
+            None => nr_of(name),
+        };
+        let out = run(Command::new(exe)
+            .arg("install")
+            .arg(nr.to_string())
+            .args(words))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            out.status.signal(),
+            Some(SIGSYS),
+            "{what}: `{row}` under the installed filter: {:?}, not SIGSYS:\n{}",
+            out.status,
+            text(&out)
+        );
+    }
+    rows.len()
+}
+
 /// (checked, not killed) from the oracle's sandbox line.
 fn sandbox_counts(report: &str) -> (u64, u64) {
     let line = report
@@ -365,6 +403,14 @@ fn generator_matches_libseccomp() {
                 arch.name,
                 text(&out)
             );
+
+            if qemu.is_none() {
+                let n = kernel_kills(&exe, &format!("{} {tender}", arch.name), &rows, &numbers);
+                println!(
+                    "{} {tender}: {n} sandbox rows killed by the kernel",
+                    arch.name
+                );
+            }
 
             for (variant, arg) in [("a few devices", None), ("a full manifest", Some("many"))] {
                 let mut cmd = match &qemu {
