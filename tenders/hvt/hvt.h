@@ -151,6 +151,13 @@ const char *hvt_hypercall_name(unsigned nr);
  */
 void hvt_guest_crash(struct tender *t, const char *fmt, ...)
     PRINTF_LIKE(2, 3) NORETURN;
+/*
+ * The guest broke the hypercall ABI (an address outside its memory, a
+ * malformed or unknown hypercall): hvt_guest_crash() with the message
+ * prefixed "guest violation: ", so every such stop reads the same.
+ */
+void hvt_guest_violation(struct tender *t, const char *fmt, ...)
+    PRINTF_LIKE(2, 3) NORETURN;
 
 /*
  * ---- seccomp (hvt_seccomp.c) ----

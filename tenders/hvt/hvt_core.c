@@ -55,17 +55,31 @@ static void run_halt_hooks(struct tender *t, int status, const void *cookie)
         t->halt_hooks[i](t, status, cookie);
 }
 
-void hvt_guest_crash(struct tender *t, const char *fmt, ...)
+static void NORETURN vcrash(struct tender *t, const char *prefix,
+                            const char *fmt, va_list ap)
 {
     char msg[512];
+
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    warn_msg("%s%s", prefix, msg);
+    run_halt_hooks(t, 255, NULL);
+    exit(255);
+}
+
+void hvt_guest_crash(struct tender *t, const char *fmt, ...)
+{
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    warn_msg("%s", msg);
-    run_halt_hooks(t, 255, NULL);
-    exit(255);
+    vcrash(t, "", fmt, ap);
+}
+
+void hvt_guest_violation(struct tender *t, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vcrash(t, "guest violation: ", fmt, ap);
 }
 
 void hvt_core_register_hypercall(struct tender *t, unsigned nr,

@@ -197,12 +197,31 @@ static void run_hypercall(struct tender *t, unsigned nr, hvt_gpa_t gpa)
     if (fn == NULL) {
         char at[64];
         where(t, at, sizeof at);
-        hvt_guest_crash(t,
-                        "the guest made hypercall %u (%s) at %s, which this "
-                        "VM does not offer (no such device attached?)",
-                        nr, hvt_hypercall_name(nr), at);
+        hvt_guest_violation(t,
+                            "the guest made hypercall %u (%s) at %s, which "
+                            "this VM does not offer (no such device "
+                            "attached?)",
+                            nr, hvt_hypercall_name(nr), at);
     }
     fn(t, gpa);
+}
+
+/*
+ * Every argument block holds 64-bit fields, so the guest's compiler aligns
+ * it to 8 bytes; the handlers read it as a C struct, which an unaligned
+ * block would make undefined behaviour in the tender.
+ */
+static void check_aligned(struct tender *t, unsigned nr, hvt_gpa_t gpa)
+{
+    if (gpa % 8 == 0)
+        return;
+    char at[64];
+    where(t, at, sizeof at);
+    hvt_guest_violation(t,
+                        "hypercall %u (%s) at %s: its argument block at "
+                        "0x%llx is not 8-byte aligned",
+                        nr, hvt_hypercall_name(nr), at,
+                        (unsigned long long)gpa);
 }
 
 int hvt_kvm_run(struct tender *t)
@@ -220,6 +239,7 @@ int hvt_kvm_run(struct tender *t)
         unsigned nr;
         hvt_gpa_t gpa;
         if (hvt_kvm_arch_hypercall(t, &nr, &gpa)) {
+            check_aligned(t, nr, gpa);
             if (nr == HVT_HYPERCALL_HALT)
                 return hvt_core_halt(t, gpa);
             run_hypercall(t, nr, gpa);
@@ -251,12 +271,12 @@ int hvt_kvm_run(struct tender *t)
                             (unsigned long long)
                                 run->fail_entry.hardware_entry_failure_reason);
         case KVM_EXIT_MMIO:
-            hvt_guest_crash(t,
-                            "the guest %s %u bytes at guest physical address "
-                            "0x%llx, outside its memory, at %s",
-                            run->mmio.is_write ? "wrote" : "read",
-                            (unsigned)run->mmio.len,
-                            (unsigned long long)run->mmio.phys_addr, at);
+            hvt_guest_violation(
+                t,
+                "the guest %s %u bytes at guest physical address "
+                "0x%llx, outside its memory, at %s",
+                run->mmio.is_write ? "wrote" : "read", (unsigned)run->mmio.len,
+                (unsigned long long)run->mmio.phys_addr, at);
         default:
             hvt_guest_crash(t, "unexpected KVM exit (reason %u) at %s",
                             (unsigned)run->exit_reason, at);

@@ -156,8 +156,26 @@ static uint64_t counter_frequency(void)
     return f;
 }
 
+/*
+ * A guest access to MMIO that KVM cannot decode (a load/store pair, or one
+ * with writeback, to the hypercall window) fails KVM_RUN with ENOSYS
+ * unless user space asks for such accesses as exits: ask, so the tender
+ * can say what the guest did. Kernels before 5.5 lack the capability; the
+ * run loop then reports the failed KVM_RUN.
+ */
+static void enable_nisv_exits(struct tender *t)
+{
+    struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_NISV_TO_USER};
+
+    if (hvt_kvm_check_cap(t, KVM_CAP_ARM_NISV_TO_USER) <= 0)
+        return;
+    if (ioctl(t->vmfd, KVM_ENABLE_CAP, &cap) == -1)
+        die_errno("/dev/kvm: KVM_ENABLE_CAP(KVM_CAP_ARM_NISV_TO_USER)");
+}
+
 void hvt_kvm_arch_vcpu_init(struct tender *t)
 {
+    enable_nisv_exits(t);
     vcpu_init_target(t);
     check_mmu(t);
     t->cpu_cycle_freq = counter_frequency();
@@ -224,6 +242,15 @@ bool hvt_kvm_arch_hypercall(struct tender *t, unsigned *nr, hvt_gpa_t *gpa)
 {
     struct kvm_run *run = t->run;
 
+    if (run->exit_reason == KVM_EXIT_ARM_NISV)
+        hvt_guest_violation(
+            t,
+            "the guest accessed guest physical address 0x%llx, outside its "
+            "memory, at pc=0x%llx with an instruction KVM cannot emulate "
+            "(ESR ISS 0x%llx), which is not an hvt hypercall",
+            (unsigned long long)run->arm_nisv.fault_ipa,
+            (unsigned long long)hvt_kvm_arch_pc(t),
+            (unsigned long long)run->arm_nisv.esr_iss);
     if (run->exit_reason != KVM_EXIT_MMIO)
         return false;
     uint64_t addr = run->mmio.phys_addr;
@@ -237,12 +264,12 @@ bool hvt_kvm_arch_hypercall(struct tender *t, unsigned *nr, hvt_gpa_t *gpa)
         return false;
     if (!run->mmio.is_write || run->mmio.len != 4 || (addr & 7) != 0 ||
         HVT_HYPERCALL_NR(addr) == 0)
-        hvt_guest_crash(t,
-                        "the guest %s %u byte(s) at 0x%llx in the hypercall "
-                        "window at pc=0x%llx, which is not an hvt hypercall",
-                        run->mmio.is_write ? "wrote" : "read",
-                        (unsigned)run->mmio.len, (unsigned long long)addr,
-                        (unsigned long long)hvt_kvm_arch_pc(t));
+        hvt_guest_violation(
+            t,
+            "the guest %s %u byte(s) at 0x%llx in the hypercall "
+            "window at pc=0x%llx, which is not an hvt hypercall",
+            run->mmio.is_write ? "wrote" : "read", (unsigned)run->mmio.len,
+            (unsigned long long)addr, (unsigned long long)hvt_kvm_arch_pc(t));
     *nr = (unsigned)HVT_HYPERCALL_NR(addr);
     *gpa = value;
     return true;

@@ -164,12 +164,13 @@ bool hvt_kvm_arch_hypercall(struct tender *t, unsigned *nr, hvt_gpa_t *gpa)
     if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 ||
         run->io.count != 1 || port <= HVT_HYPERCALL_PIO_BASE ||
         port >= HVT_HYPERCALL_PIO_BASE + HVT_HYPERCALL_MAX)
-        hvt_guest_crash(t,
-                        "the guest %s %u byte(s) on I/O port 0x%x at "
-                        "rip=0x%llx, which is not an hvt hypercall",
-                        run->io.direction == KVM_EXIT_IO_OUT ? "wrote" : "read",
-                        (unsigned)run->io.size * run->io.count, port,
-                        (unsigned long long)hvt_kvm_arch_pc(t));
+        hvt_guest_violation(t,
+                            "the guest %s %u byte(s) on I/O port 0x%x at "
+                            "rip=0x%llx, which is not an hvt hypercall",
+                            run->io.direction == KVM_EXIT_IO_OUT ? "wrote"
+                                                                 : "read",
+                            (unsigned)run->io.size * run->io.count, port,
+                            (unsigned long long)hvt_kvm_arch_pc(t));
     *nr = port - HVT_HYPERCALL_PIO_BASE;
     *gpa = *(const uint32_t *)((const uint8_t *)run + run->io.data_offset);
     return true;

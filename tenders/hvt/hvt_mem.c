@@ -63,11 +63,12 @@ void *hvt_checked_gpa(struct tender *t, hvt_gpa_t gpa, uint64_t len,
     void *p = hvt_gpa_or_null(t, gpa, len);
 
     if (p == NULL)
-        hvt_guest_crash(t,
-                        "%s: guest address range 0x%llx + %llu bytes is "
-                        "outside guest memory (%llu MB)",
-                        what, (unsigned long long)gpa, (unsigned long long)len,
-                        (unsigned long long)(t->mem_size >> 20));
+        hvt_guest_violation(t,
+                            "%s: guest address range 0x%llx + %llu bytes "
+                            "is outside guest memory (%llu MB)",
+                            what, (unsigned long long)gpa,
+                            (unsigned long long)len,
+                            (unsigned long long)(t->mem_size >> 20));
     return p;
 }
 

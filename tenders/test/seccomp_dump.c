@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "seccomp_dump.h"
 #include "tender.h"
@@ -67,15 +68,41 @@ static const char *op_name(enum sc_op op)
     return name != NULL ? name : "?";
 }
 
+/*
+ * "install NR [ARG]...": installs the filter (built for a few devices) in
+ * this process and makes system call NR with the arguments, as a tender's
+ * guest or run loop could: the kernel must kill the process (SIGSYS).
+ * Surviving prints NOT KILLED and exits 1.
+ */
+static int install_and_call(int argc, char **argv, struct sc_program *prog)
+{
+    long a[6] = {0};
+
+    if (argc < 3 || argc > 9)
+        die("usage: seccomp_dump install NR [ARG]...");
+    long nr = strtol(argv[2], NULL, 0);
+    for (int i = 3; i < argc; i++)
+        a[i - 3] = argv[i][0] == '-' ? strtol(argv[i], NULL, 0)
+                                     : (long)strtoul(argv[i], NULL, 0);
+    fflush(NULL);
+    sc_install(prog);
+    long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    printf("NOT KILLED: system call %ld returned %ld\n", nr, r);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     static struct sc_policy policy;
     static struct sc_program prog;
     bool many = argc > 1 && strcmp(argv[1], "many") == 0;
+    bool install = argc > 1 && strcmp(argv[1], "install") == 0;
 
     tender_prog = "seccomp-dump";
     dump_build(&policy, dump_fake_mft(many));
     sc_compile(&policy, &prog);
+    if (install)
+        return install_and_call(argc, argv, &prog);
 
     printf("arch %s 0x%08x 0x%08x\n", sc_arch.name, sc_arch.audit_arch,
            sc_arch.kill_from);

@@ -19,6 +19,9 @@
  *
  * "seccomp_dump" uses a few devices of each kind (some not attached);
  * "seccomp_dump many" fills the manifest (MFT_MAX_ENTRIES entries).
+ * "seccomp_dump install NR [ARG]..." installs the filter and makes that
+ * system call, which must kill it (natively only: user-mode QEMU cannot
+ * install seccomp filters).
  */
 
 #ifndef TENDER_SECCOMP_DUMP_H

@@ -22,10 +22,21 @@
  * default and bad-arch actions are set to SECCOMP_RET_KILL_PROCESS, as
  * ours. Prints mismatches (exit 1) and the number of cases checked.
  *
+ * With a CALLS-FILE, it also checks the sandbox table, lines of
+ *
+ *   number <name> <nr>         the test unikernels' number for <name>
+ *   kill <name> [<arg>]...     both programs must kill this call
+ *
+ * where <name> is libseccomp's name of a system call of the dump's arch
+ * ("x32:<name>" for the x32 ABI's number on x86_64), named on a number line
+ * before, and each <arg> a C number (a leading '-' negates). A number must
+ * be libseccomp's where libseccomp has one (its ppc64 tables know some
+ * calls only through socketcall). Each line that fails is printed (exit 1).
+ *
  * The interpreter reads seccomp_data in the build machine's byte order,
  * which is the order of every arch the dump supports (all little-endian).
  *
- * usage: seccomp_oracle DUMP-FILE
+ * usage: seccomp_oracle DUMP-FILE [CALLS-FILE]
  */
 
 #define _GNU_SOURCE
@@ -606,16 +617,138 @@ static void all_cases(void)
     }
 }
 
+/* ---- The sandbox table ---- */
+
+static unsigned long long nkills, nnot_killed, nnumbers, nwrong_numbers,
+    nunknown_numbers;
+
+#define MAX_NUMBERS 256
+static struct {
+    char name[32];
+    int nr;
+} numbers[MAX_NUMBERS];
+static unsigned nnumbered;
+
+static int numbered(const char *name)
+{
+    for (unsigned i = 0; i < nnumbered; i++) {
+        if (strcmp(numbers[i].name, name) == 0)
+            return numbers[i].nr;
+    }
+    return -1;
+}
+
+static uint64_t parse_arg(const char *s, const char *path, unsigned lineno)
+{
+    char *end;
+    uint64_t v = s[0] == '-' ? (uint64_t)strtoll(s, &end, 0)
+                             : (uint64_t)strtoull(s, &end, 0);
+
+    if (*s == '\0' || *end != '\0')
+        fail("%s:%u: bad number '%s'", path, lineno, s);
+    return v;
+}
+
+static void kill_line(char *name, char **save, const char *path,
+                      unsigned lineno)
+{
+    bool x32 = strncmp(name, "x32:", 4) == 0;
+    int nr = numbered(x32 ? name + 4 : name);
+
+    if (nr < 0)
+        fail("%s:%u: no number line for %s before", path, lineno, name);
+    if (x32 && audit_arch != AUDIT_ARCH_X86_64)
+        fail("%s:%u: %s: the x32 ABI exists only on x86_64", path, lineno,
+             name);
+    struct seccomp_data d = data(audit_arch, x32 ? nr | 0x40000000 : nr, 0);
+    char *arg;
+    for (int i = 0; i < 6 && (arg = strtok_r(NULL, " \n", save)) != NULL; i++)
+        d.args[i] = parse_arg(arg, path, lineno);
+    uint32_t o = run(&ours, &d), t = run(&theirs, &d);
+    nkills++;
+    if (o == SECCOMP_RET_KILL_PROCESS && t == SECCOMP_RET_KILL_PROCESS)
+        return;
+    nnot_killed++;
+    printf("NOT KILLED (%s:%u): %s (nr 0x%x) args", path, lineno, name,
+           (unsigned)d.nr);
+    for (int i = 0; i < 6; i++)
+        printf(" 0x%llx", (unsigned long long)d.args[i]);
+    printf(": ours 0x%08x, libseccomp 0x%08x\n", o, t);
+}
+
+static void number_line(char *name, char **save, const char *path,
+                        unsigned lineno)
+{
+    uint32_t token = seccomp_arch_resolve_name(arch_name);
+    char *nr = strtok_r(NULL, " \n", save);
+
+    if (nr == NULL)
+        fail("%s:%u: number line without a number", path, lineno);
+    uint64_t want = parse_arg(nr, path, lineno);
+    if (want > 0xffff || nnumbered == MAX_NUMBERS ||
+        strlen(name) >= sizeof numbers[0].name)
+        fail("%s:%u: bad number line", path, lineno);
+    snprintf(numbers[nnumbered].name, sizeof numbers[0].name, "%s", name);
+    numbers[nnumbered++].nr = (int)want;
+    int got = seccomp_syscall_resolve_name_arch(token, name);
+    nnumbers++;
+    if (got < 0) {
+        nunknown_numbers++;
+        printf("%s: libseccomp has no number for %s (the tests say %llu)\n",
+               arch_name, name, (unsigned long long)want);
+        return;
+    }
+    if ((uint64_t)got == want)
+        return;
+    nwrong_numbers++;
+    printf("WRONG NUMBER (%s:%u): %s is %llu on %s for the tests, %d for "
+           "libseccomp\n",
+           path, lineno, name, (unsigned long long)want, arch_name, got);
+}
+
+static void check_calls(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    unsigned lineno = 0;
+
+    if (f == NULL)
+        fail("cannot open %s: %s", path, strerror(errno));
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *save = NULL;
+        char *kind = strtok_r(line, " \n", &save);
+        lineno++;
+        if (kind == NULL)
+            continue;
+        char *name = strtok_r(NULL, " \n", &save);
+        if (name == NULL)
+            fail("%s:%u: no system call name", path, lineno);
+        if (strcmp(kind, "kill") == 0)
+            kill_line(name, &save, path, lineno);
+        else if (strcmp(kind, "number") == 0)
+            number_line(name, &save, path, lineno);
+        else
+            fail("%s:%u: unknown line kind '%s'", path, lineno, kind);
+    }
+    fclose(f);
+    printf("%s: %llu sandbox calls checked, %llu not killed; %llu system "
+           "call numbers checked, %llu wrong, %llu unknown to libseccomp\n",
+           arch_name, nkills, nnot_killed, nnumbers, nwrong_numbers,
+           nunknown_numbers);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: seccomp_oracle DUMP-FILE\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: seccomp_oracle DUMP-FILE [CALLS-FILE]\n");
         return 2;
     }
     dump_path = argv[1];
     read_dump();
     build_theirs();
     all_cases();
+    if (argc == 3)
+        check_calls(argv[2]);
 
     printf("%s: %u rules; our program %u instructions, libseccomp's %u\n",
            arch_name, nrules, ours.len, theirs.len);
@@ -623,5 +756,5 @@ int main(int argc, char **argv)
            ncases, nallowed, nmismatches);
     if (nrules == 0 || nallowed == 0)
         fail("nothing was allowed: the comparison proves nothing");
-    return nmismatches == 0 ? 0 : 1;
+    return nmismatches == 0 && nnot_killed == 0 && nwrong_numbers == 0 ? 0 : 1;
 }

@@ -12,6 +12,13 @@
 //! verdicts over many system calls. Each dump runs twice: with a few
 //! devices, and with a full manifest.
 //!
+//! The oracle also checks the sandbox table: every `seccomp_*` row of
+//! `tests/tests.toml` (test_seccomp's arguments: a system call and its
+//! arguments, which spt runs in the guests expecting SIGSYS) must be killed
+//! by every tender's program on every arch the row applies to, and the
+//! system call numbers the test unikernels use (`tests/common/linux_sys.h`)
+//! must be libseccomp's.
+//!
 //! A missing tool (libseccomp headers, cross compiler, qemu-user) skips
 //! that part with a `SKIP:` line naming the Debian package; CI installs
 //! them all.
@@ -210,6 +217,108 @@ fn toolchain(arch: &Arch) -> Result<(Vec<String>, Option<String>), String> {
     Ok((vec![cc, "-static".into()], Some(qemu)))
 }
 
+/// The sandbox rows of tests/tests.toml that apply to (arch): test_seccomp
+/// cells expecting SIGSYS, as the oracle's "kill <name> <args>" lines.
+fn sandbox_rows(arch: &str) -> Vec<String> {
+    let path = workspace().join("tests/tests.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let v: toml::Value = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let tests = v.get("test").and_then(toml::Value::as_array);
+    let mut rows = Vec::new();
+    for t in tests.into_iter().flatten() {
+        let args = strings(t.get("args"));
+        let arches = strings(t.get("arches"));
+        let is_row = t.get("source").and_then(toml::Value::as_str) == Some("seccomp")
+            && t.get("expect_signal").and_then(toml::Value::as_str) == Some("SIGSYS")
+            && !args.is_empty();
+        if is_row && (arches.is_empty() || arches.iter().any(|a| a == arch)) {
+            rows.push(format!("kill {}", args.join(" ")));
+        }
+    }
+    rows
+}
+
+/// The test unikernels' system call numbers for (arch), from the
+/// `X(name, nr)` lines of its block in tests/common/linux_sys.h, as the
+/// oracle's "number <name> <nr>" lines.
+fn syscall_numbers(arch: &str) -> Vec<String> {
+    let path = workspace().join("tests/common/linux_sys.h");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut current = String::new();
+    let mut lines = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("#define LINUX_ARCH ") {
+            current = rest.trim_matches('"').to_string();
+        } else if let Some(call) = line.strip_prefix("X(") {
+            let call = call.split(')').next().unwrap_or_default();
+            if let Some((name, nr)) = call.split_once(',') {
+                if current == arch {
+                    lines.push(format!("number {} {}", name.trim(), nr.trim()));
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// Runs every sandbox row through the kernel: `seccomp_dump install NR
+/// ARGS...` installs the tender's filter and makes the call, which must
+/// kill it with SIGSYS. Natively only (user-mode QEMU cannot install
+/// filters; spt runs the rows in the guests, as test cells). Returns the
+/// number of rows run.
+fn kernel_kills(exe: &Path, what: &str, rows: &[String], numbers: &[String]) -> usize {
+    use std::os::unix::process::ExitStatusExt;
+    const SIGSYS: i32 = 31; // on every Linux arch here
+    let nr_of = |name: &str| {
+        numbers
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("number {name} ")))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("{what}: no number for {name} in tests/common/linux_sys.h"))
+    };
+    for row in rows {
+        let mut words = row.split(' ').skip(1); // "kill"
+        let name = words.next().expect("a row names a system call");
+        let nr = match name.strip_prefix("x32:") {
+            Some(base) => nr_of(base) | 0x4000_0000,
+            None => nr_of(name),
+        };
+        let out = run(Command::new(exe)
+            .arg("install")
+            .arg(nr.to_string())
+            .args(words))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            out.status.signal(),
+            Some(SIGSYS),
+            "{what}: `{row}` under the installed filter: {:?}, not SIGSYS:\n{}",
+            out.status,
+            text(&out)
+        );
+    }
+    rows.len()
+}
+
+/// (checked, not killed) from the oracle's sandbox line.
+fn sandbox_counts(report: &str) -> (u64, u64) {
+    let line = report
+        .lines()
+        .find(|l| l.contains(" sandbox calls checked"))
+        .unwrap_or_default();
+    let num = |before: &str| {
+        line.split(before)
+            .next()
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(u64::MAX)
+    };
+    (num(" sandbox calls checked"), num(" not killed"))
+}
+
 /// N in the oracle's "<arch>: N cases checked, ..." line.
 fn cases(report: &str) -> u64 {
     report
@@ -258,6 +367,20 @@ fn generator_matches_libseccomp() {
                 continue;
             }
         };
+        let rows = sandbox_rows(&arch.name);
+        let numbers = syscall_numbers(&arch.name);
+        assert!(
+            !rows.is_empty() && !numbers.is_empty(),
+            "{}: no sandbox rows in tests/tests.toml or no system call \
+             numbers in tests/common/linux_sys.h",
+            arch.name
+        );
+        let calls = tmp.path().join(format!("calls_{}.txt", arch.name));
+        std::fs::write(
+            &calls,
+            format!("{}\n{}\n", numbers.join("\n"), rows.join("\n")),
+        )
+        .expect("cannot write the sandbox table");
         for tender in &arch.tenders {
             let exe = tmp
                 .path()
@@ -280,6 +403,14 @@ fn generator_matches_libseccomp() {
                 arch.name,
                 text(&out)
             );
+
+            if qemu.is_none() {
+                let n = kernel_kills(&exe, &format!("{} {tender}", arch.name), &rows, &numbers);
+                println!(
+                    "{} {tender}: {n} sandbox rows killed by the kernel",
+                    arch.name
+                );
+            }
 
             for (variant, arg) in [("a few devices", None), ("a full manifest", Some("many"))] {
                 let mut cmd = match &qemu {
@@ -305,7 +436,8 @@ fn generator_matches_libseccomp() {
                 ));
                 std::fs::write(&dump, &out.stdout).expect("cannot write the dump");
 
-                let out = run(Command::new(&oracle).arg(&dump)).unwrap_or_else(|e| panic!("{e}"));
+                let out = run(Command::new(&oracle).arg(&dump).arg(&calls))
+                    .unwrap_or_else(|e| panic!("{e}"));
                 let report = text(&out);
                 println!("{} {tender}, {variant}:\n{report}", arch.name);
                 assert!(
@@ -317,6 +449,14 @@ fn generator_matches_libseccomp() {
                 assert!(
                     n >= MIN_CASES,
                     "{} {tender}, {variant}: only {n} cases checked:\n{report}",
+                    arch.name
+                );
+                let (calls_checked, not_killed) = sandbox_counts(&report);
+                assert_eq!(
+                    (calls_checked, not_killed),
+                    (rows.len() as u64, 0),
+                    "{} {tender}, {variant}: the sandbox table was not checked in \
+                     full:\n{report}",
                     arch.name
                 );
                 checked += n;
