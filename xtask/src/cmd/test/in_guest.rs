@@ -161,9 +161,10 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
             // as a reply arrives, -q keeps 2000 replies off the console.
             // Otherwise 0.2 s apart, as natively.
             during.push(format!(
-                "ping -c {} -s {} -w 20 {} 10.0.{}.2",
+                "ping -c {} -s {} -w {} {} 10.0.{}.2",
                 p.count,
                 p.size,
+                t.timeout_secs.unwrap_or(30),
                 if p.flood { "-A -q" } else { "-i 0.2" },
                 i + 1
             ));

@@ -111,7 +111,11 @@ fn ping_all(t: &Test, ns: &NetNs, ping: &Ping) -> Result<Option<String>> {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &ns.name, "ping"]);
         cmd.args(["-c", &ping.count.to_string(), "-s", &ping.size.to_string()]);
-        cmd.args(["-w", "20", "-i", if ping.flood { "0.002" } else { "0.2" }]);
+        // -A paces a flood by the replies (never more than one request
+        // unanswered), so a slow, loaded machine loses nothing; -w is only
+        // a hang guard, as long as the cell's own timeout.
+        cmd.args(["-w", &t.timeout_secs.unwrap_or(30).to_string()]);
+        cmd.args(if ping.flood { ["-A", "-q"] } else { ["-i", "0.2"] });
         let o = cmd.arg(&addr).output().context("cannot run ping")?;
         if !o.status.success() {
             return Ok(Some(format!(
