@@ -269,7 +269,7 @@ mod tests {
                 (
                     "empty manifest note",
                     b.with_pt_note(&empty_desc),
-                    "invalid Solo5 manifest: the manifest note is empty",
+                    "invalid Solo5 manifest: 0 bytes is too short for a manifest header",
                 ),
                 (
                     "no manifest note",
