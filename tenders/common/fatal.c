@@ -28,19 +28,47 @@ const char *tender_prog = "solo5-tender";
  */
 #define QUOTE_MAX 80
 
-static void put_quoted(FILE *f, const char *s, size_t max)
+/*
+ * A message is put together here and written with one write(2): stderr is
+ * unbuffered, and a message is one line, not a call per byte. Longer
+ * messages (only trusted text can make them) are cut.
+ */
+struct msg {
+    char buf[2048];
+    size_t len;
+};
+
+/* Adds one conversion: snprintf() clips at the buffer's end. */
+#define MSG_ADD(m, ...)                                                        \
+    do {                                                                       \
+        int n_ = snprintf((m)->buf + (m)->len, sizeof(m)->buf - (m)->len,      \
+                          __VA_ARGS__);                                        \
+        if (n_ > 0)                                                            \
+            (m)->len += (size_t)n_ < sizeof(m)->buf - (m)->len                 \
+                            ? (size_t)n_                                       \
+                            : sizeof(m)->buf - (m)->len - 1;                   \
+    } while (0)
+
+static void msg_char(struct msg *m, char c)
+{
+    if (m->len + 1 < sizeof m->buf)
+        m->buf[m->len++] = c;
+    m->buf[m->len] = '\0';
+}
+
+static void put_quoted(struct msg *m, const char *s, size_t max)
 {
     size_t i;
 
     for (i = 0; i < max && s[i] != '\0'; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f)
-            fputc(c, f);
+            msg_char(m, (char)c);
         else
-            fprintf(f, "\\x%02x", c);
+            MSG_ADD(m, "\\x%02x", c);
     }
     if (i == max && s[i] != '\0')
-        fputs("...", f);
+        MSG_ADD(m, "...");
 }
 
 /* Appends the decimal (n) to the conversion (spec) being rebuilt. */
@@ -54,15 +82,15 @@ static void spec_int(char *spec, size_t size, int n)
  * vfprintf() for the conversions messages use (d i u x X o c s p %, with
  * flags, width, precision and the hh h l ll z j t modifiers), except that
  * %s and %c are quoted as above. Each other conversion is handed to
- * fprintf() alone, with its argument fetched at its own type.
+ * snprintf() alone, with its argument fetched at its own type.
  */
-static void put_formatted(FILE *f, const char *fmt, va_list ap)
+static void put_formatted(struct msg *m, const char *fmt, va_list ap)
 {
     const char *p = fmt;
 
     while (*p != '\0') {
         if (*p != '%') {
-            fputc(*p++, f);
+            msg_char(m, *p++);
             continue;
         }
         char spec[48] = "%";
@@ -97,72 +125,72 @@ static void put_formatted(FILE *f, const char *fmt, va_list ap)
             }
         }
         char mod[3] = "";
-        size_t m = 0;
-        while (*p != '\0' && strchr("hlzjt", *p) != NULL && m < 2)
-            mod[m++] = *p++;
-        mod[m] = '\0';
+        size_t nmod = 0;
+        while (*p != '\0' && strchr("hlzjt", *p) != NULL && nmod < 2)
+            mod[nmod++] = *p++;
+        mod[nmod] = '\0';
         char conv = *p;
         if (conv == '\0')
             break;
         p++;
-        memcpy(spec + n, mod, m);
-        spec[n + m] = conv;
-        spec[n + m + 1] = '\0';
+        memcpy(spec + n, mod, nmod);
+        spec[n + nmod] = conv;
+        spec[n + nmod + 1] = '\0';
 
         bool ll = strcmp(mod, "ll") == 0, l = strcmp(mod, "l") == 0;
         bool z = mod[0] == 'z', j = mod[0] == 'j', t = mod[0] == 't';
         switch (conv) {
         case '%':
-            fputc('%', f);
+            msg_char(m, '%');
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);
-            put_quoted(f, s != NULL ? s : "(null)",
+            put_quoted(m, s != NULL ? s : "(null)",
                        prec >= 0 ? (size_t)prec : QUOTE_MAX);
             break;
         }
         case 'c': {
             char c[2] = {(char)va_arg(ap, int), '\0'};
-            put_quoted(f, c, 1);
+            put_quoted(m, c, 1);
             break;
         }
         case 'p':
-            fprintf(f, spec, va_arg(ap, void *));
+            MSG_ADD(m, spec, va_arg(ap, void *));
             break;
         case 'd':
         case 'i':
             if (ll)
-                fprintf(f, spec, va_arg(ap, long long));
+                MSG_ADD(m, spec, va_arg(ap, long long));
             else if (l)
-                fprintf(f, spec, va_arg(ap, long));
+                MSG_ADD(m, spec, va_arg(ap, long));
             else if (z)
-                fprintf(f, spec, va_arg(ap, ssize_t));
+                MSG_ADD(m, spec, va_arg(ap, ssize_t));
             else if (j)
-                fprintf(f, spec, va_arg(ap, intmax_t));
+                MSG_ADD(m, spec, va_arg(ap, intmax_t));
             else if (t)
-                fprintf(f, spec, va_arg(ap, ptrdiff_t));
+                MSG_ADD(m, spec, va_arg(ap, ptrdiff_t));
             else
-                fprintf(f, spec, va_arg(ap, int));
+                MSG_ADD(m, spec, va_arg(ap, int));
             break;
         case 'u':
         case 'x':
         case 'X':
         case 'o':
             if (ll)
-                fprintf(f, spec, va_arg(ap, unsigned long long));
+                MSG_ADD(m, spec, va_arg(ap, unsigned long long));
             else if (l)
-                fprintf(f, spec, va_arg(ap, unsigned long));
+                MSG_ADD(m, spec, va_arg(ap, unsigned long));
             else if (z || t)
-                fprintf(f, spec, va_arg(ap, size_t));
+                MSG_ADD(m, spec, va_arg(ap, size_t));
             else if (j)
-                fprintf(f, spec, va_arg(ap, uintmax_t));
+                MSG_ADD(m, spec, va_arg(ap, uintmax_t));
             else
-                fprintf(f, spec, va_arg(ap, unsigned));
+                MSG_ADD(m, spec, va_arg(ap, unsigned));
             break;
         default:
             /* Not a conversion messages use: its argument's type is
              * unknown, so nothing after it can be fetched. */
-            fputs("?", f);
+            msg_char(m, '?');
             return;
         }
     }
@@ -170,13 +198,22 @@ static void put_formatted(FILE *f, const char *fmt, va_list ap)
 
 static void vmessage(const char *fmt, va_list ap, const char *suffix)
 {
+    struct msg m = {.len = 0};
+
     fflush(stdout);
-    put_quoted(stderr, tender_prog, QUOTE_MAX);
-    fputs(": ", stderr);
-    put_formatted(stderr, fmt, ap);
+    put_quoted(&m, tender_prog, QUOTE_MAX);
+    MSG_ADD(&m, ": ");
+    put_formatted(&m, fmt, ap);
     if (suffix != NULL)
-        fprintf(stderr, ": %s", suffix);
-    fputc('\n', stderr);
+        MSG_ADD(&m, ": %s", suffix);
+    /* Full: end in "..." and keep room for the newline. */
+    if (m.len > sizeof m.buf - 5) {
+        m.len = sizeof m.buf - 5;
+        memcpy(m.buf + m.len, "...", 3);
+        m.len += 3;
+    }
+    m.buf[m.len++] = '\n';
+    fwrite(m.buf, 1, m.len, stderr);
 }
 
 void die(const char *fmt, ...)
