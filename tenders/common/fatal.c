@@ -56,7 +56,8 @@ static void msg_char(struct msg *m, char c)
     m->buf[m->len] = '\0';
 }
 
-static void put_quoted(struct msg *m, const char *s, size_t max)
+/* (s): a C string when (cut), else an array of at most (max) bytes. */
+static void put_quoted(struct msg *m, const char *s, size_t max, bool cut)
 {
     size_t i;
 
@@ -67,7 +68,7 @@ static void put_quoted(struct msg *m, const char *s, size_t max)
         else
             MSG_ADD(m, "\\x%02x", c);
     }
-    if (i == max && s[i] != '\0')
+    if (cut && i == max && s[i] != '\0')
         MSG_ADD(m, "...");
 }
 
@@ -145,13 +146,17 @@ static void put_formatted(struct msg *m, const char *fmt, va_list ap)
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);
-            put_quoted(m, s != NULL ? s : "(null)",
-                       prec >= 0 ? (size_t)prec : QUOTE_MAX);
+            if (s == NULL)
+                put_quoted(m, "(null)", QUOTE_MAX, true);
+            else if (prec >= 0)
+                put_quoted(m, s, (size_t)prec, false);
+            else
+                put_quoted(m, s, QUOTE_MAX, true);
             break;
         }
         case 'c': {
             char c[2] = {(char)va_arg(ap, int), '\0'};
-            put_quoted(m, c, 1);
+            put_quoted(m, c, 1, false);
             break;
         }
         case 'p':
@@ -201,7 +206,7 @@ static void vmessage(const char *fmt, va_list ap, const char *suffix)
     struct msg m = {.len = 0};
 
     fflush(stdout);
-    put_quoted(&m, tender_prog, QUOTE_MAX);
+    put_quoted(&m, tender_prog, QUOTE_MAX, true);
     MSG_ADD(&m, ": ");
     put_formatted(&m, fmt, ap);
     if (suffix != NULL)
