@@ -173,25 +173,13 @@ pub fn load(root: &Path) -> Result<Vec<Test>> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let targets = Targets::load(&root.join("targets.toml"))?;
-    let tests = parse(&text, "tests/tests.toml", &Known::of(&targets))?;
-    for t in &tests {
-        if t.is_built() {
-            let src = root.join(t.dir()).join(format!("test_{}.c", t.source()));
-            if !src.is_file() {
-                bail!(
-                    "tests/tests.toml: test {:?}: {} does not exist",
-                    t.name,
-                    src.display()
-                );
-            }
-        }
-    }
-    Ok(tests)
+    parse(&text, "tests/tests.toml", &Known::of(&targets), Some(root))
 }
 
-/// Parses and checks tests.toml text (`shown`: its name in messages).
-/// Every error names `shown:line:column`.
-pub fn parse(text: &str, shown: &str, known: &Known) -> Result<Vec<Test>> {
+/// Parses and checks tests.toml text (`shown`: its name in messages); with
+/// `root`, also that each built test's source exists under it. Every error
+/// names `shown:line:column`.
+pub fn parse(text: &str, shown: &str, known: &Known, root: Option<&Path>) -> Result<Vec<Test>> {
     let at = |offset: usize| {
         let (l, c) = line_col(text, offset);
         format!("{shown}:{l}:{c}")
@@ -266,6 +254,13 @@ pub fn parse(text: &str, shown: &str, known: &Known) -> Result<Vec<Test>> {
                 );
             }
         }
+        if let Some(root) = root.filter(|_| t.is_built()) {
+            let src = format!("{}/test_{}.c", t.dir(), t.source());
+            if !root.join(&src).is_file() {
+                let key = if t.source.is_some() { "source" } else { "name" };
+                bail!("{}: {what}: {src} does not exist", value_at(key));
+            }
+        }
         for (a, b) in EXCLUSIVE {
             if let (Some(_), Some((kb, _))) = (key(a), key(b)) {
                 bail!(
@@ -296,14 +291,17 @@ mod spec_checks {
 
     /// The error for `text`, which must be refused.
     fn err(text: &str) -> String {
-        format!("{:#}", parse(text, "tests.toml", &known()).expect_err(text))
+        format!(
+            "{:#}",
+            parse(text, "tests.toml", &known(), None).expect_err(text)
+        )
     }
 
     const HELLO: &str = "[[test]]\nname = \"hello\"\nbindings = [\"spt\"]\n";
 
     #[test]
     fn a_good_file_loads() {
-        let t = parse(HELLO, "tests.toml", &known()).expect("valid");
+        let t = parse(HELLO, "tests.toml", &known(), None).expect("valid");
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].bindings, ["spt"]);
     }
@@ -359,6 +357,22 @@ mod spec_checks {
             let e = err(&format!("[[test]]\nname = \"x\"\n{body}\n"));
             assert!(e.starts_with(want), "{e}\n  wanted {want}");
         }
+    }
+
+    #[test]
+    fn a_missing_source_is_refused_at_its_name() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = format!("{HELLO}[[test]]\nname = \"nope\"\nbindings = [\"spt\"]\n");
+        let e = format!(
+            "{:#}",
+            parse(&text, "tests.toml", &known(), Some(&root)).expect_err("missing source")
+        );
+        assert!(
+            e.starts_with(
+                "tests.toml:5:8: test \"nope\": tests/test_nope/test_nope.c does not exist"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
