@@ -167,7 +167,28 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// An ELF file must be a regular file: opening a FIFO would wait for a
+/// writer (forever), a device could be endless. Checked before opening, as
+/// std cannot open without blocking; a JSON manifest may come from a pipe.
 fn load_elf(path: &Path) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| anyhow!("{shown}: cannot open: {e}"))?;
+    if !meta.is_file() {
+        let kind = meta.file_type();
+        use std::os::unix::fs::FileTypeExt;
+        let what = if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        bail!("{shown}: {what}, not an ELF file (give the path of a regular file)");
+    }
     read_limited(path, MAX_ELF_SIZE)
 }
 
@@ -251,6 +272,32 @@ mod tests {
         );
     }
 
+    /// A FIFO or a directory given as the ELF file is refused at once,
+    /// not waited on.
+    #[test]
+    fn non_regular_files_are_refused() {
+        let dir = std::env::temp_dir().join(format!("elftool-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let fifo = dir.join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success(), "mkfifo");
+        for (path, what) in [(&fifo, "a FIFO"), (&dir, "a directory")] {
+            let shown = path.display().to_string();
+            for cmd in ["query-manifest", "query-abi"] {
+                let (code, out, err) = call(&[cmd, &shown]);
+                assert_eq!(code, 1, "{cmd} {shown}: {out}{err}");
+                assert!(
+                    err.contains(&format!("{shown}: {what}, not an ELF file")),
+                    "{err}"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A unikernel whose manifest note is empty, or whose PT_NOTE holds no
     /// note at all, has no usable manifest: query-manifest fails (exit 1)
     /// naming the file, as query-abi does for a missing ABI note.
@@ -269,7 +316,7 @@ mod tests {
                 (
                     "empty manifest note",
                     b.with_pt_note(&empty_desc),
-                    "invalid Solo5 manifest: the manifest note is empty",
+                    "invalid Solo5 manifest: 0 bytes is too short for a manifest header",
                 ),
                 (
                     "no manifest note",

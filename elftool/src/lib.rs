@@ -8,4 +8,5 @@ pub mod cli;
 pub mod elf;
 pub mod json;
 pub mod manifest;
+pub mod mft_rules;
 pub mod notes;

@@ -16,10 +16,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::json::{self, Kind, Member, Pos, Value};
+use crate::mft_rules;
 use crate::notes::{Device, DeviceType, Manifest, MFT_MAX_ENTRIES, MFT_VERSION};
 
 /// Longest device name, in characters (the C field holds a NUL too).
-pub const NAME_MAX: usize = 67;
+pub const NAME_MAX: usize = mft_rules::NAME_MAX;
 /// Most devices a manifest may declare: entry 0 is reserved.
 pub const MAX_DEVICES: usize = MFT_MAX_ENTRIES as usize - 1;
 
@@ -266,7 +267,10 @@ fn check_name(name: &str, pos: Pos, what: &str) -> Result<(), ManifestError> {
             format!("{what}.name: device name is {len} characters long, the maximum is {NAME_MAX}"),
         );
     }
-    if let Some(c) = name.chars().find(|c| !c.is_ascii_alphanumeric()) {
+    if let Some(c) = name
+        .chars()
+        .find(|&c| !u8::try_from(c).is_ok_and(mft_rules::name_char_ok))
+    {
         return fail(
             pos,
             format!(

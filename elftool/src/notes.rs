@@ -9,17 +9,18 @@
 //! - MFT1: type 0x3154464d, payload `struct mft` (header + entries).
 
 use crate::elf::{Class, Elf, ElfError, Endian, EM_386, EM_IAMCU};
+use crate::mft_rules::{self, Violation};
 
 pub const SOLO5_NOTE_NAME: &[u8] = b"Solo5\0";
 pub const ABI1_NOTE_TYPE: u32 = 0x3149_4241;
 pub const MFT1_NOTE_TYPE: u32 = 0x3154_464d;
 
-pub const MFT_VERSION: u32 = 1;
-pub const MFT_MAX_ENTRIES: u32 = 64;
-pub const MFT_NAME_SIZE: usize = 68;
+pub const MFT_VERSION: u32 = mft_rules::VERSION;
+pub const MFT_MAX_ENTRIES: u32 = mft_rules::MAX_ENTRIES;
+pub const MFT_NAME_SIZE: usize = mft_rules::NAME_SIZE;
 pub const MFT_DEV_BLOCK_BASIC: u32 = 1;
 pub const MFT_DEV_NET_BASIC: u32 = 2;
-pub const MFT_RESERVED_FIRST: u32 = 1 << 30;
+pub const MFT_RESERVED_FIRST: u32 = mft_rules::RESERVED_FIRST;
 
 /// Size of the note header with the "Solo5" name inlined.
 const SOLO5_NHDR_SIZE: usize = 20;
@@ -65,34 +66,19 @@ pub enum DeviceType {
 impl DeviceType {
     /// The JSON spelling, e.g. "NET_BASIC".
     pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceType::NetBasic => "NET_BASIC",
-            DeviceType::BlockBasic => "BLOCK_BASIC",
-        }
+        mft_rules::kind_of(self).json
     }
 
     /// The C enumerator, e.g. "MFT_DEV_NET_BASIC".
     pub fn c_name(self) -> &'static str {
-        match self {
-            DeviceType::NetBasic => "MFT_DEV_NET_BASIC",
-            DeviceType::BlockBasic => "MFT_DEV_BLOCK_BASIC",
-        }
+        mft_rules::kind_of(self).c_enum
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "NET_BASIC" => Some(DeviceType::NetBasic),
-            "BLOCK_BASIC" => Some(DeviceType::BlockBasic),
-            _ => None,
-        }
-    }
-
-    fn from_code(code: u32) -> Option<Self> {
-        match code {
-            MFT_DEV_NET_BASIC => Some(DeviceType::NetBasic),
-            MFT_DEV_BLOCK_BASIC => Some(DeviceType::BlockBasic),
-            _ => None,
-        }
+        mft_rules::KINDS
+            .iter()
+            .find(|k| k.json == s)
+            .map(|k| k.dtype)
     }
 }
 
@@ -206,12 +192,20 @@ fn solo5_payload<'a>(
     align: usize,
 ) -> Result<Option<&'a [u8]>, ElfError> {
     let notes = elf.notes()?;
-    let Some(note) = notes
+    let mut found = notes
         .iter()
-        .find(|n| n.name == SOLO5_NOTE_NAME && n.n_type == n_type)
-    else {
+        .filter(|n| n.name == SOLO5_NOTE_NAME && n.n_type == n_type);
+    let Some(note) = found.next() else {
         return Ok(None);
     };
+    if let Some(again) = found.next() {
+        // The tenders refuse this too (elf_note.c): which note would count
+        // is not obvious, so none does.
+        return Err(ElfError(format!(
+            "more than one Solo5 note of type {n_type:#x} (at offsets {:#x} and {:#x})",
+            note.offset, again.offset
+        )));
+    }
     let start = SOLO5_NHDR_SIZE.next_multiple_of(align);
     let pad = start - SOLO5_NHDR_SIZE;
     let descsz = note.descsz as usize;
@@ -270,80 +264,35 @@ pub fn read_abi(elf: &Elf<'_>) -> Result<Option<Abi>, ElfError> {
     Ok(Some(Abi { target, version }))
 }
 
-/// Read and validate the manifest note, if present.
-///
-/// The checks are those a tender makes before trusting a manifest (version,
-/// entry count, exact size, reserved first entry, terminated names, nothing
-/// attached), plus: every other entry has a known device type.
-pub fn read_manifest(elf: &Elf<'_>) -> Result<Option<Manifest>, ElfError> {
+/// The manifest note's verdict, if there is one: note-level problems (a
+/// malformed or repeated note) are the outer error, the manifest rules'
+/// verdict (mft_rules.rs) the inner result.
+pub fn check_manifest(
+    elf: &Elf<'_>,
+) -> Result<Option<Result<Vec<mft_rules::Entry>, Violation>>, ElfError> {
     let layout = MftLayout::for_elf(elf.header.class, elf.header.machine);
     let Some(p) = solo5_payload(elf, MFT1_NOTE_TYPE, layout.align)? else {
         return Ok(None);
     };
-    let bad = |what: String| Err(ElfError(format!("invalid Solo5 manifest: {what}")));
-    if p.is_empty() {
-        return bad("the manifest note is empty".into());
+    Ok(Some(mft_rules::validate(p, &layout, elf.header.endian)))
+}
+
+/// Read and validate the manifest note, if present, by the rules the
+/// tenders apply (mft_rules.rs).
+pub fn read_manifest(elf: &Elf<'_>) -> Result<Option<Manifest>, ElfError> {
+    match check_manifest(elf)? {
+        None => Ok(None),
+        Some(Err(v)) => Err(ElfError(format!("invalid Solo5 manifest: {v}"))),
+        Some(Ok(entries)) => Ok(Some(Manifest {
+            devices: entries
+                .into_iter()
+                .map(|e| Device {
+                    name: e.name,
+                    dtype: e.dtype,
+                })
+                .collect(),
+        })),
     }
-    let e = elf.header.endian;
-    let (Some(version), Some(entries)) = (u32_at(e, p, 0), u32_at(e, p, 4)) else {
-        return bad(format!(
-            "{} bytes is too short for a manifest header",
-            p.len()
-        ));
-    };
-    if version != MFT_VERSION {
-        return bad(format!("version {version}, expected {MFT_VERSION}"));
-    }
-    if entries > MFT_MAX_ENTRIES {
-        return bad(format!(
-            "{entries} entries, the maximum is {MFT_MAX_ENTRIES}"
-        ));
-    }
-    if entries < 1 {
-        return bad("no entries (the reserved first entry is missing)".into());
-    }
-    let expected = layout.header + entries as usize * layout.entry;
-    if p.len() != expected {
-        return bad(format!(
-            "size is {} bytes, but {entries} entries need exactly {expected}",
-            p.len()
-        ));
-    }
-    let mut devices = Vec::new();
-    for i in 0..entries as usize {
-        let at = layout.header + i * layout.entry;
-        let raw = &p[at..at + layout.entry];
-        let name_bytes = &raw[..MFT_NAME_SIZE];
-        if name_bytes[MFT_NAME_SIZE - 1] != 0 {
-            return bad(format!("entry {i}: name is not NUL-terminated"));
-        }
-        let Some(code) = u32_at(e, raw, layout.type_off) else {
-            return bad(format!("entry {i}: truncated"));
-        };
-        if raw[layout.attached_off] != 0 {
-            return bad(format!("entry {i}: marked as attached"));
-        }
-        let len = name_bytes
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(MFT_NAME_SIZE);
-        let name = String::from_utf8_lossy(&name_bytes[..len]).into_owned();
-        if i == 0 {
-            if code != MFT_RESERVED_FIRST || !name.is_empty() {
-                return bad("entry 0 is not the reserved first entry".into());
-            }
-            continue;
-        }
-        if code >= MFT_RESERVED_FIRST {
-            // Reserved entries carry no device; Solo5 skips them too.
-            continue;
-        }
-        let Some(dtype) = DeviceType::from_code(code) else {
-            return bad(format!("entry {i} ({name:?}): unknown device type {code}"));
-        };
-        devices.push(Device { name, dtype });
-    }
-    Ok(Some(Manifest { devices }))
 }
 
 #[cfg(test)]
@@ -463,7 +412,7 @@ mod tests {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (
                 mft_payload(b, &layout, &[("x", MFT_DEV_NET_BASIC)]),
-                "reserved first",
+                "entry 0: the first entry must be of the reserved type, not 2",
             ),
             (
                 mft_payload(b, &layout, &[("", MFT_RESERVED_FIRST), ("x", 77)]),
@@ -476,7 +425,7 @@ mod tests {
                     p.truncate(p.len() - 1);
                     p
                 },
-                "need exactly",
+                "do not match its entry count",
             ),
             (
                 {
@@ -485,7 +434,7 @@ mod tests {
                     p[at..at + 4].copy_from_slice(&b.u32s(&[2]));
                     p
                 },
-                "version 2",
+                "version 2 is not supported",
             ),
             (
                 {
@@ -511,7 +460,7 @@ mod tests {
                     p[at..at + MFT_NAME_SIZE].fill(b'a');
                     p
                 },
-                "NUL-terminated",
+                "entry 1: device name is not NUL-terminated",
             ),
         ];
         for (desc, want) in cases {

@@ -29,12 +29,6 @@ uint64_t args_parse_mem(const char *arg, const char *value, uint64_t max_mb)
     return mb << 20;
 }
 
-static bool name_char_ok(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
 bool args_split_device(const char *arg, const char *prefix, char *name,
                        const char **value)
 {
@@ -52,7 +46,7 @@ bool args_split_device(const char *arg, const char *prefix, char *name,
     if (len > MFT_NAME_MAX)
         die("%s: device name longer than %d characters", arg, MFT_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
-        if (!name_char_ok(n[i]))
+        if (!mft_name_char_ok(n[i]))
             die("%s: invalid character '%c' in device name", arg, n[i]);
     }
     if (eq[1] == '\0')

@@ -39,9 +39,29 @@ const char *elf_machine_name(uint16_t machine)
     }
 }
 
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return "not a regular file";
+}
+
 static void read_all(const char *path, struct elf_image *img)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /*
+     * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer (forever, as nobody comes); a character device could block as
+     * well. Regular files ignore the flag, and nothing else is read.
+     */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd == -1)
         die_errno("cannot open %s", path);
 
@@ -49,7 +69,8 @@ static void read_all(const char *path, struct elf_image *img)
     if (fstat(fd, &st) == -1)
         die_errno("cannot stat %s", path);
     if (!S_ISREG(st.st_mode))
-        die("%s: not a regular file", path);
+        die("%s: %s, not a unikernel file (give the path of a regular file)",
+            path, file_kind(st.st_mode));
     if ((unsigned long long)st.st_size > ELF_MAX_FILE_SIZE)
         die("%s: file too large to be a unikernel (%lld bytes)", path,
             (long long)st.st_size);

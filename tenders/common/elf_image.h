@@ -22,6 +22,10 @@ struct elf_image {
     const Elf64_Ehdr *eh;
     const Elf64_Phdr *ph;
     unsigned phnum;
+    /* The most guest memory the tender can give (its --mem maximum), set
+     * by the caller before elf_load(): a segment beyond it has an invalid
+     * address rather than too little memory. 0: no limit known. */
+    uint64_t max_mem;
 };
 
 /* Host architecture facts (elf_host_<arch>.c). */

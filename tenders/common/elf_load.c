@@ -26,12 +26,20 @@ static void check_segment(const struct elf_image *img, unsigned i,
             "0x%llx",
             path, i, (unsigned long long)ph->p_vaddr,
             (unsigned long long)min_base);
-    if (ph->p_memsz > mem_size || ph->p_vaddr > mem_size - ph->p_memsz)
-        die("%s: segment %u (0x%llx, %llu bytes) does not fit in %llu MB of "
-            "guest memory (try a larger --mem)",
+    uint64_t max_mem = img->max_mem != 0 ? img->max_mem : UINT64_MAX;
+    if (ph->p_memsz > max_mem || ph->p_vaddr > max_mem - ph->p_memsz)
+        die("%s: segment %u (0x%llx, %llu bytes) lies outside the guest "
+            "address space (at most %llu MB): its address is invalid",
             path, i, (unsigned long long)ph->p_vaddr,
             (unsigned long long)ph->p_memsz,
-            (unsigned long long)(mem_size >> 20));
+            (unsigned long long)(max_mem >> 20));
+    if (ph->p_memsz > mem_size || ph->p_vaddr > mem_size - ph->p_memsz)
+        die("%s: segment %u (0x%llx, %llu bytes) does not fit in %llu MB of "
+            "guest memory (try a larger --mem, at most %llu)",
+            path, i, (unsigned long long)ph->p_vaddr,
+            (unsigned long long)ph->p_memsz,
+            (unsigned long long)(mem_size >> 20),
+            (unsigned long long)(max_mem >> 20));
     if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
         die("%s: segment %u is both writable and executable", path, i);
     if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1)) != 0)

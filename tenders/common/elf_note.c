@@ -36,8 +36,12 @@ void *elf_find_solo5_note(const struct elf_image *img, uint32_t type,
             uint64_t name_len = ROUND4((uint64_t)nh.n_namesz);
             uint64_t desc_len = ROUND4((uint64_t)nh.n_descsz);
             uint64_t total = sizeof nh + name_len + desc_len;
-            if (total > left)
+            /* The last note's descriptor need not be padded (Solo5 and
+             * elftool read n_descsz bytes): only those must be there. */
+            if (sizeof nh + name_len + (uint64_t)nh.n_descsz > left)
                 die("%s: malformed note in segment %u", img->path, i);
+            if (total > left)
+                total = left;
 
             const uint8_t *name = p + sizeof nh;
             if (nh.n_type == type && nh.n_namesz == sizeof NOTE_OWNER &&

@@ -107,8 +107,31 @@ void devopt_net_macs(struct mft *mft);
  * ---- Manifest (mft.c) ----
  */
 
+/*
+ * The first manifest rule (elftool/src/mft_rules.rs, rendered into
+ * mft_rules.h) a manifest breaks: (rule) is an enum mft_rule, 0 if none;
+ * (entry) the entry at fault or -1; (value) what the message quotes.
+ */
+struct mft_verdict {
+    int rule;
+    int entry;
+    unsigned long long value;
+};
+
+/* Checks (size) bytes of manifest; false, with the verdict, if invalid. */
+bool mft_validate(const struct mft *mft, size_t size, struct mft_verdict *v);
+
+/* The message for (v), "entry N: " first for an entry's fault. */
+void mft_verdict_message(const struct mft_verdict *v, char *buf, size_t size);
+
+/* The rule's short name ("duplicate", ...), as elftool's Rule::id(). */
+const char *mft_rule_id(int rule);
+
+/* Whether (c) may appear in a device name. */
+bool mft_name_char_ok(char c);
+
 /* Checks a manifest read from (file); dies naming the file if it is bad.
- * Clears everything a tender fills in (attachment, host descriptors). */
+ * Clears what a tender fills in (host descriptors, device parameters). */
 void mft_check(struct mft *mft, size_t size, const char *file);
 
 /* Entry called (name), or NULL. */

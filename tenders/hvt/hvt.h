@@ -50,8 +50,12 @@ struct tender_policy_in {
     int vcpufd;
     int epollfd;
     int timerfd;
-    int core_dirfd;    /* --dumpcore: the directory, or -1 */
-    int core_first_fd; /* --dumpcore: lowest descriptor a core file gets */
+    /* The descriptor the kernel gives the next one created under the
+     * filter (the lowest free one when it is installed). */
+    int next_fd;
+    int core_dirfd; /* --dumpcore: the directory, or -1 */
+    /* --dumpcore: the arguments of its one mincore() call. */
+    uint64_t core_mem, core_mem_size, core_vec;
 };
 
 typedef void (*hvt_hypercall_fn)(struct tender *t, hvt_gpa_t gpa);

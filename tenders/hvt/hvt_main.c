@@ -70,6 +70,7 @@ int main(int argc, char **argv)
     t.file = argv[first];
 
     elf_image_read(t.file, &img);
+    img.max_mem = hvt_arch.max_mem;
     elf_check_abi(&img, HVT_ABI_TARGET, HVT_ABI_VERSION);
     t.mft = elf_read_manifest(&img, &t.mft_size);
 

@@ -16,8 +16,10 @@
  * sparse file.
  *
  * The core is written under the seccomp filter: the directory is opened at
- * start-up, and the filter allows creating files in it and writing to
- * descriptors opened after start-up, which only that can produce.
+ * start-up, and the filter allows creating one kind of file in it, writing
+ * to and closing exactly the descriptor that file gets (the lowest free one
+ * when the filter was installed: nothing else can create one), and
+ * mincore() of guest memory into this module's own vector.
  */
 
 #include <elf.h>
@@ -45,7 +47,6 @@ void hvt_dumpcore_arch_prstatus(struct tender *t, const void *cookie,
 
 static const char *dir_path;
 static int dir_fd = -1;
-static int first_core_fd;
 static char core_name[64];
 static pid_t pid;
 static unsigned char *resident;
@@ -185,6 +186,12 @@ static void dump(struct tender *t, int status, const void *cookie)
                  strerror(errno));
         return;
     }
+    if (fd != t->policy.next_fd) {
+        /* The filter would kill the tender at the first write. */
+        warn_msg("dumpcore: %s/%s got descriptor %d, not %d; not written",
+                 dir_path, core_name, fd, t->policy.next_fd);
+        return;
+    }
     size_t pages = 0;
     if (write_core(t, fd, cookie, &pages))
         warn_msg("dumpcore: %zu of %llu guest pages written to %s/%s", pages,
@@ -221,15 +228,11 @@ static void setup(struct tender *t)
     if (resident == NULL)
         die("--dumpcore: out of memory");
 
-    /* Descriptors from here on can only be core files. */
-    first_core_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-    if (first_core_fd == -1)
-        die_errno("--dumpcore: fcntl(F_DUPFD)");
-    close(first_core_fd);
-
     hvt_core_register_halt_hook(t, dump);
     t->policy.core_dirfd = dir_fd;
-    t->policy.core_first_fd = first_core_fd;
+    t->policy.core_mem = (uintptr_t)t->mem;
+    t->policy.core_mem_size = t->mem_size;
+    t->policy.core_vec = (uintptr_t)resident;
 }
 
 static void policy(struct sc_policy *p, const struct tender_policy_in *in)
@@ -239,10 +242,13 @@ static void policy(struct sc_policy *p, const struct tender_policy_in *in)
     SC_ALLOW(p, "dumpcore: create the core file", SYS_openat,
              SC_ARG(0, SC_EQ, in->core_dirfd), SC_ARG(2, SC_EQ, CORE_FLAGS));
     SC_ALLOW(p, "dumpcore: write the core file", SYS_pwrite64,
-             SC_ARG(0, SC_GE, in->core_first_fd));
+             SC_ARG(0, SC_EQ, in->next_fd));
     SC_ALLOW(p, "dumpcore: close the core file", SYS_close,
-             SC_ARG(0, SC_GE, in->core_first_fd));
-    sc_allow(p, "dumpcore: mincore", SYS_mincore, 0, NULL);
+             SC_ARG(0, SC_EQ, in->next_fd));
+    SC_ALLOW(p, "dumpcore: mincore of guest memory", SYS_mincore,
+             SC_ARG(0, SC_EQ, in->core_mem),
+             SC_ARG(1, SC_EQ, in->core_mem_size),
+             SC_ARG(2, SC_EQ, in->core_vec));
 }
 
 static const struct tender_module dumpcore_module = {

@@ -9,9 +9,11 @@
  * (hvt_kvm_arch_policy(), hvt_core_policy(), tender_module.policy).
  */
 
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hvt.h"
 
@@ -44,6 +46,15 @@ void hvt_seccomp_load(struct tender *t)
     t->policy.vcpufd = t->vcpufd;
     t->policy.epollfd = t->epollfd;
     t->policy.timerfd = t->timerfd;
+    /*
+     * Descriptors are allocated lowest first, and nothing is opened or
+     * closed between here and the filter: the next descriptor the tender
+     * creates gets this number, so rules can name it exactly.
+     */
+    t->policy.next_fd = fcntl(t->vcpufd, F_DUPFD_CLOEXEC, 0);
+    if (t->policy.next_fd == -1)
+        die_errno("fcntl(F_DUPFD)");
+    close(t->policy.next_fd);
     hvt_policy_build(&policy, &t->policy);
     sc_compile(&policy, &prog);
     /* Nothing is freed after this: free() could make system calls. */

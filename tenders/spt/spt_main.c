@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     t.file = argv[first];
 
     elf_image_read(t.file, &img);
+    img.max_mem = (uint64_t)SPT_MAX_MEM_MB << 20;
     elf_check_abi(&img, SPT_ABI_TARGET, SPT_ABI_VERSION);
     t.mft = elf_read_manifest(&img, &t.mft_size);
 

@@ -37,7 +37,11 @@
 #define DUMP_FD_TIMER 4
 #define DUMP_FD_VCPU 5
 #define DUMP_FD_CORE_DIR 6
-#define DUMP_FD_CORE_FIRST 7
+#define DUMP_FD_NEXT 7
+/* Made-up mincore() arguments of --dumpcore (guest memory, its vector). */
+#define DUMP_CORE_MEM 0x7f0000000000ULL
+#define DUMP_CORE_MEM_SIZE (512ULL << 20)
+#define DUMP_CORE_VEC 0x5600000010ULL
 
 /* A manifest with attached (and some unattached) block and net devices. */
 const struct mft *dump_fake_mft(bool many);

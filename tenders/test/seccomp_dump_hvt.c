@@ -15,8 +15,11 @@ void dump_build(struct sc_policy *p, const struct mft *mft)
                                         .vcpufd = DUMP_FD_VCPU,
                                         .epollfd = DUMP_FD_EPOLL,
                                         .timerfd = DUMP_FD_TIMER,
+                                        .next_fd = DUMP_FD_NEXT,
                                         .core_dirfd = DUMP_FD_CORE_DIR,
-                                        .core_first_fd = DUMP_FD_CORE_FIRST};
+                                        .core_mem = DUMP_CORE_MEM,
+                                        .core_mem_size = DUMP_CORE_MEM_SIZE,
+                                        .core_vec = DUMP_CORE_VEC};
 
     hvt_policy_build(p, &in);
 }

@@ -343,6 +343,57 @@ fn skip(why: &str) {
     println!("SKIP: {why}");
 }
 
+/// DUMP_FD_NEXT in tenders/test/seccomp_dump.h: the descriptor the dump
+/// says the next file created under the filter gets.
+const DUMP_FD_NEXT: u64 = 7;
+
+/// --dumpcore widens the hvt filter only to the exact core descriptor and
+/// the exact mincore() call: every check of its rules is an equality;
+/// pwrite64 and close check the descriptor (only), mincore all three
+/// arguments. (The oracle then shows the BPF enforces the table.)
+fn check_dumpcore_rules(dump: &str, what: &str) {
+    let mut rules = 0;
+    for line in dump.lines().filter(|l| l.starts_with("rule ")) {
+        let Some((checks, name)) = line.split_once(" | ") else {
+            panic!("{what}: malformed dump line {line:?}");
+        };
+        if !name.starts_with("dumpcore:") {
+            continue;
+        }
+        rules += 1;
+        let words: Vec<&str> = checks.split_whitespace().collect();
+        let triples: Vec<(&str, &str, u64)> = words[3..]
+            .chunks(3)
+            .map(|c| {
+                let v = c[2];
+                let value = match v.strip_prefix("0x") {
+                    Some(h) => u64::from_str_radix(h, 16),
+                    None => v.parse(),
+                }
+                .unwrap_or_else(|e| panic!("{what}: {line:?}: {e}"));
+                (c[0], c[1], value)
+            })
+            .collect();
+        assert!(
+            triples.iter().all(|(_, op, _)| *op == "EQ"),
+            "{what}: a dumpcore rule allows a range: {line:?}"
+        );
+        let args: Vec<&str> = triples.iter().map(|t| t.0).collect();
+        if name.contains("write") || name.contains("close") {
+            assert_eq!(args, ["0"], "{what}: {line:?}");
+            assert_eq!(triples[0].2, DUMP_FD_NEXT, "{what}: {line:?}");
+        } else if name.contains("mincore") {
+            assert_eq!(args, ["0", "1", "2"], "{what}: {line:?}");
+        }
+    }
+    if what.contains("hvt-debug") {
+        assert_eq!(
+            rules, 4,
+            "{what}: openat, pwrite64, close and mincore rules:\n{dump}"
+        );
+    }
+}
+
 #[test]
 fn generator_matches_libseccomp() {
     let t = targets();
@@ -435,6 +486,8 @@ fn generator_matches_libseccomp() {
                     arg.unwrap_or("few")
                 ));
                 std::fs::write(&dump, &out.stdout).expect("cannot write the dump");
+                let what = format!("{} {tender}, {variant}", arch.name);
+                check_dumpcore_rules(&String::from_utf8_lossy(&out.stdout), &what);
 
                 let out = run(Command::new(&oracle).arg(&dump).arg(&calls))
                     .unwrap_or_else(|e| panic!("{e}"));

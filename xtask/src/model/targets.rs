@@ -192,6 +192,18 @@ pub struct Tender {
     pub libs: Vec<String>,
 }
 
+/// Where the tables' keys are, for errors about a whole table (read next
+/// to the typed parse, which keeps no key positions).
+#[derive(Deserialize)]
+struct KeySpans {
+    #[serde(default)]
+    arch: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+    #[serde(default)]
+    host: BTreeMap<String, BTreeMap<Spanned<String>, serde::de::IgnoredAny>>,
+    #[serde(default)]
+    binding: BTreeMap<Spanned<String>, serde::de::IgnoredAny>,
+}
+
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -233,13 +245,15 @@ impl Targets {
     /// files that must exist, values that must make sense together. `text`
     /// is the file's, for the line and column of an error.
     fn validate(&self, text: &str) -> Result<()> {
-        self.check_arches(text)?;
-        self.check_hosts(text)?;
+        let keys: KeySpans = toml::from_str(text)
+            .with_context(|| format!("{}: cannot re-read", self.path.display()))?;
+        self.check_arches(text, &keys)?;
+        self.check_hosts(text, &keys)?;
         for (name, group) in &self.sources {
             self.check_sources(text, "sources", name, group)?;
         }
         for (name, b) in &self.binding {
-            self.check_binding(text, name, b)?;
+            self.check_binding(text, &keys, name, b)?;
         }
         for (name, t) in &self.tender {
             self.check_sources(text, "tender", name, &t.sources)?;
@@ -254,17 +268,31 @@ impl Targets {
         format!("{}:{l}:{c}", self.path.display())
     }
 
+    /// `file:line:col` of the table key `name` in `keys`, or the file alone
+    /// if it is not there.
+    fn key_at<V>(
+        &self,
+        text: &str,
+        keys: Option<&BTreeMap<Spanned<String>, V>>,
+        name: &str,
+    ) -> String {
+        match keys.and_then(|k| k.get_key_value(name)) {
+            Some((k, _)) => self.at(text, k.span()),
+            None => self.path.display().to_string(),
+        }
+    }
+
     /// The repository root: paths in the file are relative to it.
     fn root(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }
 
-    fn check_arches(&self, text: &str) -> Result<()> {
+    fn check_arches(&self, text: &str, keys: &KeySpans) -> Result<()> {
         for (name, arch) in &self.arch {
             if arch.cc_macros.is_empty() {
                 bail!(
                     "{}: arch.{name}.cc_macros is empty: a compiler for {name} could not be told apart",
-                    self.path.display()
+                    self.key_at(text, Some(&keys.arch), name)
                 );
             }
             let ps = *arch.max_page_size.get_ref();
@@ -279,13 +307,13 @@ impl Targets {
     }
 
     /// Every `[host.OS.ARCH]` names a known arch, bindings and tenders.
-    fn check_hosts(&self, text: &str) -> Result<()> {
+    fn check_hosts(&self, text: &str, keys: &KeySpans) -> Result<()> {
         for (os, arches) in &self.host {
             for (arch, support) in arches {
                 if !self.arch.contains_key(arch) {
                     bail!(
                         "{}: [host.{os}.{arch}]: unknown arch {arch:?} (known: {})",
-                        self.path.display(),
+                        self.key_at(text, keys.host.get(os.as_str()), arch),
                         self.arch.keys().cloned().collect::<Vec<_>>().join(", ")
                     );
                 }
@@ -360,7 +388,8 @@ impl Targets {
 
     /// A binding's files exist, its tender is known, and its runner agrees
     /// with its tender and kvm_probe.
-    fn check_binding(&self, text: &str, name: &str, b: &Binding) -> Result<()> {
+    fn check_binding(&self, text: &str, keys: &KeySpans, name: &str, b: &Binding) -> Result<()> {
+        let at = self.key_at(text, Some(&keys.binding), name);
         self.check_sources(text, "binding", name, &b.sources)?;
         self.check_uses(text, "binding", name, &b.uses)?;
         if let Some(t) = &b.tender {
@@ -376,8 +405,7 @@ impl Targets {
         let needs_tender = matches!(b.runner, RunnerKind::Host | RunnerKind::Kvm);
         if needs_tender != b.tender.is_some() {
             bail!(
-                "{}: binding.{name}: runner {:?} {} a tender",
-                self.path.display(),
+                "{at}: binding.{name}: runner {:?} {} a tender",
                 b.runner,
                 if needs_tender {
                     "needs"
@@ -387,10 +415,7 @@ impl Targets {
             );
         }
         if b.kvm_probe.is_some() != (b.runner == RunnerKind::Kvm) {
-            bail!(
-                "{}: binding.{name}: kvm_probe goes with runner = \"kvm\", and only there",
-                self.path.display()
-            );
+            bail!("{at}: binding.{name}: kvm_probe goes with runner = \"kvm\", and only there");
         }
         if !self.root().join(b.lds.get_ref()).is_file() {
             bail!(
@@ -629,6 +654,63 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown binding \"stubb\""), "{err}");
 
+        let bad = good.replacen("min_clang = 12", "min_clang = \"twelve\"", 1);
+        let err = Targets::parse(&bad, Path::new("targets.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("targets.toml:"), "{err}");
+    }
+
+    /// The cross references checked after parsing point at their table.
+    #[test]
+    fn cross_reference_errors_cite_line_and_column() {
+        // The real path: sources are checked relative to it.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets.toml");
+        let good = std::fs::read_to_string(&path).unwrap();
+        let shown = path.display();
+        let line_of = |text: &str, start: &str| {
+            text.lines()
+                .position(|l| l.starts_with(start))
+                .unwrap_or_else(|| panic!("no line {start:?}"))
+                + 1
+        };
+        let bad = format!("{good}\n[host.linux.sparc64]\nbindings = []\ntenders = []\n");
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "[host.linux.sparc64]");
+        assert!(
+            err.starts_with(&format!(
+                "{shown}:{line}:13: [host.linux.sparc64]: unknown arch \"sparc64\""
+            )),
+            "{err}"
+        );
+
+        let bad = good.replacen("kvm_probe = \"fpu\"\n", "", 1);
+        assert_ne!(bad, good, "binding.hvt has a kvm_probe");
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "[binding.hvt]");
+        assert!(
+            err.starts_with(&format!("{shown}:{line}:10: binding.hvt: kvm_probe")),
+            "{err}"
+        );
+
+        let first_macros = good
+            .lines()
+            .find(|l| l.starts_with("cc_macros = "))
+            .expect("cc_macros");
+        let bad = good.replacen(first_macros, "cc_macros = []", 1);
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "[arch.x86_64]");
+        assert!(
+            err.starts_with(&format!("{shown}:{line}:7: arch.x86_64.cc_macros is empty")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_types_cite_line_and_column() {
+        let good =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets.toml"))
+                .unwrap();
         let bad = good.replacen("min_clang = 12", "min_clang = \"twelve\"", 1);
         let err = Targets::parse(&bad, Path::new("targets.toml"))
             .unwrap_err()

@@ -1,10 +1,11 @@
 //! `tests/tests.toml`: what each test unikernel expects, as data.
 
-use crate::model::targets::line_col;
+use crate::model::targets::{line_col, Targets};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use toml::Spanned;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +105,66 @@ impl Test {
     }
 }
 
+/// What tests.toml may name, from targets.toml.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub bindings: BTreeSet<String>,
+    pub arches: BTreeSet<String>,
+    pub tenders: BTreeSet<String>,
+}
+
+impl Known {
+    pub fn of(t: &Targets) -> Known {
+        Known {
+            bindings: t.binding.keys().cloned().collect(),
+            arches: t.arch.keys().cloned().collect(),
+            tenders: t.tender.keys().cloned().collect(),
+        }
+    }
+}
+
+/// The signal number of `name` ("SIGSEGV" or "SEGV"): the signals a test
+/// may expect, as the runner reports them.
+pub fn signal_number(name: &str) -> Option<i32> {
+    Some(match name.trim_start_matches("SIG") {
+        "ILL" => 4,
+        "TRAP" => 5,
+        "ABRT" => 6,
+        "BUS" => 7,
+        "FPE" => 8,
+        "KILL" => 9,
+        "SEGV" => 11,
+        "SYS" => 31,
+        _ => return None,
+    })
+}
+
+/// Keys that say contradictory things about one test: at most one of each
+/// pair. (A test expects an exit status or a signal; a tender input has no
+/// source to build; a build-only or build-error test never runs.)
+const EXCLUSIVE: &[(&str, &str)] = &[
+    ("expect_exit", "expect_signal"),
+    ("tender_input", "source"),
+    ("tender_input", "unikernel_from"),
+    ("tender_input", "build_only"),
+    ("tender_input", "expect_build_error"),
+    ("build_only", "expect_build_error"),
+    ("build_only", "expect_exit"),
+    ("build_only", "expect_signal"),
+    ("build_only", "expect_output"),
+    ("expect_build_error", "expect_exit"),
+    ("expect_build_error", "expect_signal"),
+    ("expect_build_error", "expect_output"),
+];
+
+/// Every [[test]] table with the position of each key and value, for
+/// messages; read next to the typed parse.
+#[derive(Deserialize)]
+struct Spans {
+    #[serde(default)]
+    test: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+}
+
 pub fn load(root: &Path) -> Result<Vec<Test>> {
     let path = root.join("tests/tests.toml");
     if !path.exists() {
@@ -111,38 +172,239 @@ pub fn load(root: &Path) -> Result<Vec<Test>> {
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let file: TestFile = match toml::from_str(&text) {
+    let targets = Targets::load(&root.join("targets.toml"))?;
+    parse(&text, "tests/tests.toml", &Known::of(&targets), Some(root))
+}
+
+/// Parses and checks tests.toml text (`shown`: its name in messages); with
+/// `root`, also that each built test's source exists under it. Every error
+/// names `shown:line:column`.
+pub fn parse(text: &str, shown: &str, known: &Known, root: Option<&Path>) -> Result<Vec<Test>> {
+    let at = |offset: usize| {
+        let (l, c) = line_col(text, offset);
+        format!("{shown}:{l}:{c}")
+    };
+    let file: TestFile = match toml::from_str(text) {
         Ok(f) => f,
         Err(e) => {
-            let at = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-            bail!("tests/tests.toml:{}:{}: {}", at.0, at.1, e.message());
+            let pos = e.span().map(|s| at(s.start)).unwrap_or(shown.to_string());
+            bail!("{pos}: {}", e.message());
         }
     };
-    for t in &file.tests {
-        if t.expect_exit.is_some() && t.expect_signal.is_some() {
+    let spans: Spans = toml::from_str(text).with_context(|| format!("{shown}: cannot re-read"))?;
+    let mut names: BTreeMap<&str, String> = BTreeMap::new();
+    for (t, keys) in file.tests.iter().zip(&spans.test) {
+        let key = |k: &str| keys.get_key_value(k);
+        let value_at = |k: &str| key(k).map_or(shown.to_string(), |(_, v)| at(v.span().start));
+        let what = format!("test {:?}", t.name);
+
+        if let Some(first) = names.insert(&t.name, value_at("name")) {
             bail!(
-                "tests/tests.toml: test {:?}: expect_exit and expect_signal are exclusive",
-                t.name
+                "{}: {what}: a second test of this name (the first is at {first}); names must be unique",
+                value_at("name")
             );
+        }
+        for (list, values, set) in [
+            ("binding", &t.bindings, &known.bindings),
+            ("arch", &t.arches, &known.arches),
+        ] {
+            if let Some(bad) = values.iter().find(|v| !set.contains(*v)) {
+                bail!(
+                    "{}: {what}: unknown {list} {bad:?} (known: {})",
+                    value_at(if list == "binding" {
+                        "bindings"
+                    } else {
+                        "arches"
+                    }),
+                    set.iter().cloned().collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+        if let Some(b) = &t.unikernel_from {
+            if !known.bindings.contains(b) {
+                bail!(
+                    "{}: {what}: unikernel_from names unknown binding {b:?}",
+                    value_at("unikernel_from")
+                );
+            }
+        }
+        if let Some(tender) = &t.tender {
+            if !known.tenders.contains(tender) {
+                bail!(
+                    "{}: {what}: unknown tender {tender:?} (known: {})",
+                    value_at("tender"),
+                    known.tenders.iter().cloned().collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+        if let Some(sig) = &t.expect_signal {
+            if signal_number(sig).is_none() {
+                bail!(
+                    "{}: {what}: unknown signal {sig:?} (known: SIGILL, SIGTRAP, SIGABRT, SIGBUS, \
+                     SIGFPE, SIGKILL, SIGSEGV, SIGSYS)",
+                    value_at("expect_signal")
+                );
+            }
         }
         if let Some(d) = &t.output_digest {
             if d != "fnv1a64" {
                 bail!(
-                    "tests/tests.toml: test {:?}: unknown output_digest {d:?} (known: fnv1a64)",
-                    t.name
+                    "{}: {what}: unknown output_digest {d:?} (known: fnv1a64)",
+                    value_at("output_digest")
                 );
             }
         }
-        if t.is_built() {
-            let src = root.join(t.dir()).join(format!("test_{}.c", t.source()));
-            if !src.is_file() {
+        if let Some(root) = root.filter(|_| t.is_built()) {
+            let src = format!("{}/test_{}.c", t.dir(), t.source());
+            if !root.join(&src).is_file() {
+                let key = if t.source.is_some() { "source" } else { "name" };
+                bail!("{}: {what}: {src} does not exist", value_at(key));
+            }
+        }
+        for (a, b) in EXCLUSIVE {
+            if let (Some(_), Some((kb, _))) = (key(a), key(b)) {
                 bail!(
-                    "tests/tests.toml: test {:?}: {} does not exist",
-                    t.name,
-                    src.display()
+                    "{}: {what}: {b} and {a} are mutually exclusive",
+                    at(kb
+                        .span()
+                        .start
+                        .max(key(a).map_or(0, |(ka, _)| ka.span().start)))
                 );
             }
         }
     }
     Ok(file.tests)
+}
+
+#[cfg(test)]
+mod spec_checks {
+    use super::*;
+
+    fn known() -> Known {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Known {
+            bindings: set(&["spt", "hvt", "stub"]),
+            arches: set(&["x86_64", "aarch64"]),
+            tenders: set(&["spt", "hvt", "hvt-debug"]),
+        }
+    }
+
+    /// The error for `text`, which must be refused.
+    fn err(text: &str) -> String {
+        format!(
+            "{:#}",
+            parse(text, "tests.toml", &known(), None).expect_err(text)
+        )
+    }
+
+    const HELLO: &str = "[[test]]\nname = \"hello\"\nbindings = [\"spt\"]\n";
+
+    #[test]
+    fn a_good_file_loads() {
+        let t = parse(HELLO, "tests.toml", &known(), None).expect("valid");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].bindings, ["spt"]);
+    }
+
+    #[test]
+    fn the_repository_file_is_valid() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let tests = load(&root).expect("tests/tests.toml");
+        assert!(tests.len() > 10);
+    }
+
+    #[test]
+    fn duplicate_names_point_at_the_second() {
+        let e = err(&format!(
+            "{HELLO}\n[[test]]\nname = \"hello\"\nbindings = [\"hvt\"]\n"
+        ));
+        assert!(
+            e.starts_with("tests.toml:6:8: test \"hello\": a second test"),
+            "{e}"
+        );
+        assert!(e.contains("the first is at tests.toml:2:8"), "{e}");
+    }
+
+    #[test]
+    fn unknown_names_are_refused_where_they_are() {
+        let cases = [
+            (
+                "bindings = [\"spt\", \"bogus\"]",
+                "tests.toml:3:12: test \"x\": unknown binding \"bogus\" (known: hvt, spt, stub)",
+            ),
+            (
+                "bindings = [\"spt\"]\narches = [\"sparc64\"]",
+                "tests.toml:4:10: test \"x\": unknown arch \"sparc64\"",
+            ),
+            (
+                "bindings = [\"spt\"]\nexpect_signal = \"SIGFOO\"",
+                "tests.toml:4:17: test \"x\": unknown signal \"SIGFOO\"",
+            ),
+            (
+                "bindings = [\"spt\"]\ntender = \"kvm\"",
+                "tests.toml:4:10: test \"x\": unknown tender \"kvm\"",
+            ),
+            (
+                "bindings = [\"spt\"]\nunikernel_from = \"xen\"",
+                "tests.toml:4:18: test \"x\": unikernel_from names unknown binding \"xen\"",
+            ),
+            (
+                "bindings = [\"spt\"]\noutput_digest = \"md5\"",
+                "tests.toml:4:17: test \"x\": unknown output_digest \"md5\"",
+            ),
+        ];
+        for (body, want) in cases {
+            let e = err(&format!("[[test]]\nname = \"x\"\n{body}\n"));
+            assert!(e.starts_with(want), "{e}\n  wanted {want}");
+        }
+    }
+
+    #[test]
+    fn a_missing_source_is_refused_at_its_name() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = format!("{HELLO}[[test]]\nname = \"nope\"\nbindings = [\"spt\"]\n");
+        let e = format!(
+            "{:#}",
+            parse(&text, "tests.toml", &known(), Some(&root)).expect_err("missing source")
+        );
+        assert!(
+            e.starts_with(
+                "tests.toml:5:8: test \"nope\": tests/test_nope/test_nope.c does not exist"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn exclusive_fields_are_refused_at_the_later_one() {
+        let e = err("[[test]]\nname = \"x\"\nbindings = [\"spt\"]\nexpect_exit = 1\nexpect_signal = \"SIGSEGV\"\n");
+        assert!(
+            e.starts_with(
+                "tests.toml:5:1: test \"x\": expect_signal and expect_exit are mutually exclusive"
+            ),
+            "{e}"
+        );
+        let e = err("[[test]]\nname = \"x\"\nbindings = [\"spt\"]\ntender_input = \"junk\"\nsource = \"hello\"\n");
+        assert!(e.starts_with("tests.toml:5:1: "), "{e}");
+        assert!(
+            e.contains("source and tender_input are mutually exclusive"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_have_a_position() {
+        let e = err("[[test]]\nname = \"x\"\nbindings = [\"spt\"]\nexpect_exitt = 1\n");
+        assert!(
+            e.starts_with("tests.toml:4:1: unknown field `expect_exitt`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn signal_names_with_and_without_sig() {
+        assert_eq!(signal_number("SIGSEGV"), Some(11));
+        assert_eq!(signal_number("SYS"), Some(31));
+        assert_eq!(signal_number("SIGFOO"), None);
+    }
 }

@@ -6,19 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-pub fn signal_number(name: &str) -> Option<i32> {
-    Some(match name.trim_start_matches("SIG") {
-        "ILL" => 4,
-        "TRAP" => 5,
-        "ABRT" => 6,
-        "BUS" => 7,
-        "FPE" => 8,
-        "KILL" => 9,
-        "SEGV" => 11,
-        "SYS" => 31,
-        _ => return None,
-    })
-}
+pub use crate::model::tests::signal_number;
 
 /// What happened when a cell ran, wherever it ran.
 pub struct Outcome {
