@@ -184,33 +184,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// solo5-elftool for the scratch builds (a scratch tree has no workspace to
-/// build it in): `SOLO5_ELFTOOL`, or cargo's build of it.
-fn elftool(root: &Path) -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("SOLO5_ELFTOOL") {
-        return Ok(PathBuf::from(p));
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(["build", "--quiet", "--package", "elftool", "--bin"])
-        .arg("solo5-elftool")
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("cannot run {cargo}"))?;
-    if !status.success() {
-        bail!("building solo5-elftool failed ({status})");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|d| root.join(d))
-        .unwrap_or_else(|| root.join("target"));
-    Ok(target.join("debug/solo5-elftool"))
-}
-
 /// One build of the scratch tree by this very xtask binary.
 struct Build<'a> {
     exe: PathBuf,
     scratch: &'a Scratch,
-    elftool: PathBuf,
     jobs: Option<usize>,
 }
 
@@ -226,9 +203,7 @@ struct Outcome {
 impl Build<'_> {
     fn run(&self) -> Result<Outcome> {
         let mut cmd = Command::new(&self.exe);
-        cmd.arg("build")
-            .env("SOLO5_XTASK_ROOT", &self.scratch.root)
-            .env("SOLO5_ELFTOOL", &self.elftool);
+        cmd.arg("build").env("SOLO5_XTASK_ROOT", &self.scratch.root);
         if let Some(j) = self.jobs {
             cmd.args(["--jobs", &j.to_string()]);
         }
@@ -329,12 +304,10 @@ fn measure(what: &str, runs: u32, mut f: impl FnMut(u32) -> Result<Outcome>) -> 
 
 fn bench_build(flags: &Flags) -> Result<Report> {
     let root = config::repo_root()?;
-    let elftool = elftool(&root)?;
     let scratch = Scratch::new(&root)?;
     let b = Build {
         exe: std::env::current_exe().context("cannot find the xtask binary")?,
         scratch: &scratch,
-        elftool,
         jobs: flags.jobs,
     };
     let runs = flags.runs;
