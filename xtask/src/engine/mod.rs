@@ -148,6 +148,26 @@ fn remove_temps(tmp: &Path) {
     }
 }
 
+/// Variables of the compiler launchers (their cache directory, distcc's
+/// hosts, sccache's server): tools run in a scrubbed environment, but a
+/// launcher needs these to work, and C compilers and linkers ignore them.
+const LAUNCHER_ENV: &[&str] = &[
+    "CCACHE_",
+    "SCCACHE_",
+    "DISTCC_",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+];
+
+fn launcher_env(cmd: &mut std::process::Command) {
+    for (k, v) in std::env::vars_os() {
+        let name = k.to_string_lossy();
+        if LAUNCHER_ENV.iter().any(|p| name.starts_with(p)) {
+            cmd.env(&k, v);
+        }
+    }
+}
+
 /// A tool outlives a killed build otherwise, and would write its temp file
 /// while the next build runs the same step.
 fn die_with_parent(cmd: &mut std::process::Command) {
@@ -205,6 +225,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
             }
             let mut cmd = toolchain::exec::scrubbed(program);
             cmd.args(args).current_dir(root);
+            launcher_env(&mut cmd);
             die_with_parent(&mut cmd);
             let out = cmd
                 .output()
@@ -326,6 +347,10 @@ fn record(
 pub struct Options {
     pub jobs: usize,
     pub verbose: bool,
+    /// Files the build itself wrote just before running the plan (the
+    /// version headers): like the outputs of steps, they may share the
+    /// clock's tick with the start of the build and are not a user's edit.
+    pub written: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default)]
@@ -383,6 +408,7 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
         .steps
         .iter()
         .flat_map(|s| s.outputs.iter().map(PathBuf::as_path))
+        .chain(opts.written.iter().map(PathBuf::as_path))
         .collect();
     let tty = std::io::stdout().is_terminal() && !opts.verbose;
     let state = Mutex::new(State {

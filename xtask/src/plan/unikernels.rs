@@ -10,7 +10,9 @@
 
 use super::bindings::Built;
 use super::flags;
-use super::step::{compile_step, obj_path, s, tool_step, Action, Plan, Product, ProductKind, Step};
+use super::step::{
+    compile_step, obj_path, s, tool_step, Action, Cc, Plan, Product, ProductKind, Step,
+};
 use crate::model::config::{ArchConfig, Config};
 use crate::model::layout::Layout;
 use crate::model::tests::Test;
@@ -26,7 +28,10 @@ pub fn plan(
     bindings: &BTreeMap<String, Built>,
 ) -> Result<()> {
     let layout = Layout::new(&cfg.out, &a.arch);
-    let cc = a.tools.target_cc.as_ref().context("target cc")?;
+    let cc = Cc {
+        compiler: a.tools.target_cc.as_ref().context("target cc")?,
+        launcher: &cfg.launcher,
+    };
     let ld = a.tools.target_ld.as_ref().context("target ld")?;
     let cflags = flags::target_cflags(cfg, a)?;
     let link_flags = flags::link(cfg, &a.arch);
