@@ -30,7 +30,7 @@ enum Command {
     Build(build::Flags),
     /// Run cargo's tests, build, check every unikernel and run the test suite.
     Test(test::Flags),
-    /// Measure build times (min/median/max over several runs).
+    /// Measure build and tender times and peak RSS (min/median/max; --save, --compare).
     Bench(bench::Flags),
     /// Build, then install into Solo5's layout under DESTDIR+PREFIX.
     Install(install::Flags),

@@ -1,6 +1,9 @@
-//! `cargo xtask bench <what>`: how long things take, as min / median / max
-//! over several runs. Each benchmark is one function listed in `BENCHES`;
-//! it returns rows of samples and this file prints the table.
+//! `cargo xtask bench <what>`: how long things take and how much memory,
+//! as min / median / max over several runs. Each benchmark is one function
+//! listed in `BENCHES`; it returns rows of samples and this file prints the
+//! table. `--save FILE` keeps the samples as a baseline, `--compare FILE`
+//! prints each median beside the baseline's with their ratio, so a
+//! regression shows.
 
 use crate::model::config;
 use anyhow::{bail, Context, Result};
@@ -25,6 +28,13 @@ pub struct Flags {
     /// the build benchmark always builds a scratch copy in its own tree.
     #[arg(long, value_name = "DIR")]
     pub build_dir: Option<PathBuf>,
+    /// Save the samples to FILE (TOML), as a baseline for --compare.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Compare with a baseline saved by --save: each median beside the
+    /// baseline's, and their ratio.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<PathBuf>,
 }
 
 struct Bench {
@@ -56,11 +66,41 @@ struct Report {
     notes: Vec<String>,
 }
 
+impl Report {
+    /// The width of the first column of the tables.
+    fn label_width(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| r.what.len())
+            .max()
+            .unwrap_or(0)
+            .max(4)
+    }
+}
+
 struct Row {
     what: String,
     samples: Vec<Duration>,
+    /// Peak RSS of each run in KiB: the largest of the measured process
+    /// and every process it waited for (a build's compilers, say).
+    rss_kib: Vec<u64>,
     /// Free text for the last column (steps run, say).
     detail: String,
+}
+
+/// What `--save` writes and `--compare` reads.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Baseline {
+    bench: String,
+    rows: Vec<BaselineRow>,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct BaselineRow {
+    what: String,
+    /// Wall times in microseconds.
+    micros: Vec<u64>,
+    rss_kib: Vec<u64>,
 }
 
 pub fn run(flags: Flags) -> Result<i32> {
@@ -68,32 +108,163 @@ pub fn run(flags: Flags) -> Result<i32> {
         .iter()
         .find(|b| b.name == flags.what)
         .with_context(|| format!("no benchmark named {:?}", flags.what))?;
+    // Read first: a bad baseline fails before minutes of measuring.
+    let baseline = flags
+        .compare
+        .as_ref()
+        .map(|p| load_baseline(p, bench.name))
+        .transpose()?;
     let report = (bench.run)(&flags)?;
     print!("{}", render(&report));
+    if let Some(base) = &baseline {
+        print!("{}", compare(&report, base));
+    }
+    if let Some(path) = &flags.save {
+        let base = Baseline {
+            bench: bench.name.to_string(),
+            rows: report
+                .rows
+                .iter()
+                .map(|r| BaselineRow {
+                    what: r.what.clone(),
+                    micros: r.samples.iter().map(|d| d.as_micros() as u64).collect(),
+                    rss_kib: r.rss_kib.clone(),
+                })
+                .collect(),
+        };
+        let text = toml::to_string(&base).context("cannot serialise the baseline")?;
+        toolchain::cache::write_atomic(path, text.as_bytes())?;
+        println!("\nsaved as a baseline in {}", path.display());
+    }
     Ok(0)
 }
 
+fn load_baseline(path: &Path, bench: &str) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    let base: Baseline = toml::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a baseline saved by `cargo xtask bench --save`",
+            path.display()
+        )
+    })?;
+    if base.bench != bench {
+        bail!(
+            "{} is a baseline of `bench {}`, not of `bench {bench}`",
+            path.display(),
+            base.bench
+        );
+    }
+    Ok(base)
+}
+
+/// Each row's median time and RSS beside the baseline's, with ratios.
+fn compare(report: &Report, base: &Baseline) -> String {
+    let width = report.label_width();
+    let mut out = format!(
+        "\ncompared with the baseline (medians; ratio = now / baseline)\n\n{:width$}  {:>9}  {:>9}  {:>6}  {:>9}  {:>9}  {:>6}\n",
+        "", "baseline", "now", "ratio", "RSS base", "RSS now", "ratio"
+    );
+    for r in &report.rows {
+        let Some(b) = base.rows.iter().find(|b| b.what == r.what) else {
+            out.push_str(&format!("{:width$}  (not in the baseline)\n", r.what));
+            continue;
+        };
+        let then: Vec<Duration> = b.micros.iter().map(|&m| Duration::from_micros(m)).collect();
+        let (_, then, _) = stats(&then);
+        let (_, now, _) = stats(&r.samples);
+        let (then_rss, now_rss) = (median_u64(&b.rss_kib), median_u64(&r.rss_kib));
+        let ratio = |a: f64, b: f64| {
+            if b > 0.0 {
+                format!("{:.2}x", a / b)
+            } else {
+                "-".into()
+            }
+        };
+        out.push_str(&format!(
+            "{:width$}  {:>9}  {:>9}  {:>6}  {:>9}  {:>9}  {:>6}\n",
+            r.what,
+            human(then),
+            human(now),
+            ratio(now.as_secs_f64(), then.as_secs_f64()),
+            format!("{then_rss} KiB"),
+            format!("{now_rss} KiB"),
+            ratio(now_rss as f64, then_rss as f64),
+        ));
+    }
+    out
+}
+
+fn median_u64(v: &[u64]) -> u64 {
+    let mut v = v.to_vec();
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or(0)
+}
+
+/// Runs `cmd` to the end, its output captured; returns the output, the
+/// wall time and the peak RSS in KiB (wait4's, which covers the process and
+/// everything it waited for).
+fn run_measured(cmd: &mut Command) -> Result<(std::process::Output, Duration, u64)> {
+    use std::io::Read;
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+    let mut stdout = child.stdout.take().context("stdout")?;
+    let mut stderr = child.stderr.take().context("stderr")?;
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let mut out = Vec::new();
+    let _ = stdout.read_to_end(&mut out);
+    let mut status = 0;
+    // SAFETY: plain syscall on our own child's pid, with valid pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let took = start.elapsed();
+    if r != pid {
+        return Err(std::io::Error::last_os_error()).context("wait4");
+    }
+    let err = err.join().unwrap_or_default();
+    use std::os::unix::process::ExitStatusExt;
+    Ok((
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: out,
+            stderr: err,
+        },
+        took,
+        usage.ru_maxrss as u64,
+    ))
+}
+
 fn render(report: &Report) -> String {
-    let width = report
-        .rows
-        .iter()
-        .map(|r| r.what.len())
-        .max()
-        .unwrap_or(0)
-        .max(4);
+    let width = report.label_width();
     let mut out = format!("{}\n\n", report.title);
     out.push_str(&format!(
-        "{:width$}  {:>9}  {:>9}  {:>9}  {}\n",
-        "", "min", "median", "max", "detail"
+        "{:width$}  {:>9}  {:>9}  {:>9}  {:>23}  {}\n",
+        "", "min", "median", "max", "peak RSS min/med/max", "detail"
     ));
     for r in &report.rows {
         let (min, median, max) = stats(&r.samples);
+        let mut rss = r.rss_kib.clone();
+        rss.sort();
+        let rss = match (rss.first(), rss.last()) {
+            (Some(lo), Some(hi)) => format!("{lo}/{}/{hi} KiB", median_u64(&rss)),
+            _ => "-".into(),
+        };
         out.push_str(&format!(
-            "{:width$}  {:>9}  {:>9}  {:>9}  {}\n",
+            "{:width$}  {:>9}  {:>9}  {:>9}  {:>23}  {}\n",
             r.what,
             human(min),
             human(median),
             human(max),
+            rss,
             r.detail
         ));
     }
@@ -184,39 +355,17 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// solo5-elftool for the scratch builds (a scratch tree has no workspace to
-/// build it in): `SOLO5_ELFTOOL`, or cargo's build of it.
-fn elftool(root: &Path) -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("SOLO5_ELFTOOL") {
-        return Ok(PathBuf::from(p));
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(["build", "--quiet", "--package", "elftool", "--bin"])
-        .arg("solo5-elftool")
-        .current_dir(root)
-        .status()
-        .with_context(|| format!("cannot run {cargo}"))?;
-    if !status.success() {
-        bail!("building solo5-elftool failed ({status})");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|d| root.join(d))
-        .unwrap_or_else(|| root.join("target"));
-    Ok(target.join("debug/solo5-elftool"))
-}
-
 /// One build of the scratch tree by this very xtask binary.
 struct Build<'a> {
     exe: PathBuf,
     scratch: &'a Scratch,
-    elftool: PathBuf,
     jobs: Option<usize>,
 }
 
 /// What one build printed that the table uses.
 struct Outcome {
     took: Duration,
+    rss_kib: u64,
     /// "K of N".
     steps: String,
     /// Sources compiled for the target (`CC` lines).
@@ -226,17 +375,11 @@ struct Outcome {
 impl Build<'_> {
     fn run(&self) -> Result<Outcome> {
         let mut cmd = Command::new(&self.exe);
-        cmd.arg("build")
-            .env("SOLO5_XTASK_ROOT", &self.scratch.root)
-            .env("SOLO5_ELFTOOL", &self.elftool);
+        cmd.arg("build").env("SOLO5_XTASK_ROOT", &self.scratch.root);
         if let Some(j) = self.jobs {
             cmd.args(["--jobs", &j.to_string()]);
         }
-        let start = Instant::now();
-        let out = cmd
-            .output()
-            .with_context(|| format!("cannot run {}", self.exe.display()))?;
-        let took = start.elapsed();
+        let (out, took, rss_kib) = run_measured(&mut cmd)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             bail!(
@@ -266,6 +409,7 @@ impl Build<'_> {
         }
         Ok(Outcome {
             took,
+            rss_kib,
             steps,
             compiled,
         })
@@ -314,27 +458,28 @@ fn touch(path: &Path) -> Result<()> {
 /// Runs `f` `runs` times; the row's detail is the last run's step count.
 fn measure(what: &str, runs: u32, mut f: impl FnMut(u32) -> Result<Outcome>) -> Result<Row> {
     let mut samples = Vec::new();
+    let mut rss_kib = Vec::new();
     let mut detail = String::new();
     for i in 0..runs {
         let o = f(i)?;
         samples.push(o.took);
+        rss_kib.push(o.rss_kib);
         detail = o.steps;
     }
     Ok(Row {
         what: what.into(),
         samples,
+        rss_kib,
         detail,
     })
 }
 
 fn bench_build(flags: &Flags) -> Result<Report> {
     let root = config::repo_root()?;
-    let elftool = elftool(&root)?;
     let scratch = Scratch::new(&root)?;
     let b = Build {
         exe: std::env::current_exe().context("cannot find the xtask binary")?,
         scratch: &scratch,
-        elftool,
         jobs: flags.jobs,
     };
     let runs = flags.runs;
@@ -390,28 +535,14 @@ fn bench_build(flags: &Flags) -> Result<Report> {
 // ---------------------------------------------------------------------------
 // tenders: start-up cost of a unikernel, measured against /bin/true.
 
-/// Runs `argv` under GNU time; returns wall time and peak RSS in KiB.
-fn timed_run(argv: &[String], scratch: &Path) -> Result<(Duration, u64)> {
-    let rss_file = scratch.join("rss");
-    let start = Instant::now();
-    let status = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
-        .arg(&rss_file)
-        .args(argv)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .context("cannot run /usr/bin/time (install the time package)")?;
-    let took = start.elapsed();
-    if !status.success() {
-        bail!("{} failed ({status})", argv.join(" "));
+/// Runs `argv`; returns wall time and peak RSS in KiB.
+fn timed_run(argv: &[String]) -> Result<(Duration, u64)> {
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]).stdin(std::process::Stdio::null());
+    let (out, took, kib) = run_measured(&mut cmd)?;
+    if !out.status.success() {
+        bail!("{} failed ({})", argv.join(" "), out.status);
     }
-    let text = std::fs::read_to_string(&rss_file).context("GNU time wrote no RSS")?;
-    let kib = text
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .with_context(|| format!("cannot read peak RSS from {text:?}"))?;
     Ok((took, kib))
 }
 
@@ -429,7 +560,6 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
     let arch = cfg.build_arch.clone();
     let layout = crate::model::layout::Layout::new(&cfg.out, &arch);
     let mut runners = crate::runner::Runners::new(&cfg, &root);
-    let scratch = tempfile_dir(&root, &cfg.out)?;
     let runs = flags.runs.max(1) * 4;
     let mut cases: Vec<(String, Vec<String>)> =
         vec![("/bin/true".into(), vec!["/bin/true".into()])];
@@ -465,38 +595,23 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
     for (what, argv) in cases {
         let (mut samples, mut rss) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            let (took, kib) = timed_run(&argv, &scratch)?;
+            let (took, kib) = timed_run(&argv)?;
             samples.push(took);
             rss.push(kib);
         }
-        rss.sort();
-        let detail = format!(
-            "peak RSS {} / {} / {} KiB",
-            rss[0],
-            rss[rss.len() / 2],
-            rss[rss.len() - 1]
-        );
         rows.push(Row {
             what,
             samples,
-            detail,
+            rss_kib: rss,
+            detail: String::new(),
         });
     }
-    let _ = std::fs::remove_dir_all(&scratch);
-    notes.push("wall time includes GNU time's own fork and exec, the same for every row".into());
+    notes.push("wall time includes this program's fork and exec, the same for every row".into());
     Ok(Report {
         title: format!("tender start-up on {arch}: {runs} runs each, wall time and peak RSS (min / median / max)"),
         rows,
         notes,
     })
-}
-
-fn tempfile_dir(root: &Path, out: &Path) -> Result<PathBuf> {
-    let dir = root
-        .join(crate::model::layout::scratch_dir(out, "bench"))
-        .join(std::process::id().to_string());
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
 }
 
 #[cfg(test)]
@@ -520,14 +635,64 @@ mod tests {
             rows: vec![Row {
                 what: "no-op build".into(),
                 samples: vec![Duration::from_millis(20), Duration::from_secs(2)],
+                rss_kib: vec![900, 1000],
                 detail: "0 of 9".into(),
             }],
             notes: vec![],
         };
         let text = render(&report);
         assert!(
-            text.contains("no-op build    20.0 ms     1.01 s     2.00 s  0 of 9"),
+            text.contains(
+                "no-op build    20.0 ms     1.01 s     2.00 s        900/1000/1000 KiB  0 of 9"
+            ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_saved_baseline_compares_with_ratios() {
+        let ms = Duration::from_millis;
+        let report = Report {
+            title: "t".into(),
+            rows: vec![
+                Row {
+                    what: "no-op build".into(),
+                    samples: vec![ms(30), ms(10), ms(20)],
+                    rss_kib: vec![1500, 1500, 1500],
+                    detail: String::new(),
+                },
+                Row {
+                    what: "new row".into(),
+                    samples: vec![ms(1)],
+                    rss_kib: vec![1],
+                    detail: String::new(),
+                },
+            ],
+            notes: vec![],
+        };
+        let base = Baseline {
+            bench: "build".into(),
+            rows: vec![BaselineRow {
+                what: "no-op build".into(),
+                micros: vec![40_000, 40_000],
+                rss_kib: vec![1000, 1000],
+            }],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("base.toml");
+        std::fs::write(&path, toml::to_string(&base).unwrap()).unwrap();
+        let back = load_baseline(&path, "build").unwrap();
+        let text = compare(&report, &back);
+        assert!(text.contains("40.0 ms    20.0 ms   0.50x"), "{text}");
+        assert!(text.contains("1000 KiB   1500 KiB   1.50x"), "{text}");
+        assert!(
+            text.contains("new row      (not in the baseline)"),
+            "{text}"
+        );
+        let err = load_baseline(&path, "tenders").unwrap_err().to_string();
+        assert!(err.contains("not of `bench tenders`"), "{err}");
+        std::fs::write(&path, "garbage = [").unwrap();
+        let err = format!("{:#}", load_baseline(&path, "build").unwrap_err());
+        assert!(err.contains("not a baseline"), "{err}");
     }
 }

@@ -555,7 +555,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         println!("{}", out.display());
         return Ok(0);
     }
-    let (cfg, plan) = build::build(&flags.build)?;
+    let (cfg, plan) = build::build_with(&flags.build, true)?;
     let dist = crate::model::layout::dist_dir(&cfg.out);
     let out_dir = cfg.root.join(&dist);
     let made = make(&cfg, &plan, &out_dir)?;

@@ -4,7 +4,6 @@
 
 use crate::cmd::build;
 use crate::model::config::{self, ArchConfig, Config, ToolFlags};
-use crate::model::layout;
 use crate::model::tests as testspec;
 use crate::plan::{self, Plan};
 use crate::runner::{Placement, Runners};
@@ -70,8 +69,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         cfg.root.display()
     );
     let tests = testspec::load(&cfg.root)?;
-    let elftool = layout::tools_bin(&cfg.out).join("solo5-elftool");
-    let plan = plan::plan(&cfg, &tests, &elftool)?;
+    let plan = plan::plan(&cfg, &tests, None)?;
     let mut runners = Runners::new(&cfg, &cfg.root);
     let mut want = Wanted::default();
     for a in &cfg.arches {

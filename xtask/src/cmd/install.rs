@@ -235,7 +235,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         .unwrap_or_else(|| PathBuf::from("/usr/local"));
     let destdir = flags.destdir.clone().or_else(|| env_path("DESTDIR"));
     let dest = destination(destdir.as_deref(), &prefix)?;
-    let (cfg, plan) = build::build(&flags.build)?;
+    let (cfg, plan) = build::build_with(&flags.build, true)?;
     let all: Vec<String> = cfg.arches.iter().map(|a| a.arch.clone()).collect();
     let parts = Parts {
         tenders: if flags.no_tenders {

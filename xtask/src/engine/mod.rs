@@ -7,44 +7,17 @@
 //! renamed, and the stamp is written last, so an interrupted build never
 //! leaves a file a later build trusts.
 
+mod stamps;
+
 use crate::plan::{Action, Plan, Step};
 use anyhow::{anyhow, Context, Result};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use stamps::{Db, FileState, Journal};
+use std::collections::{BTreeMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::UNIX_EPOCH;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct FileStamp {
-    path: PathBuf,
-    size: u64,
-    mtime_ns: i64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Stamp {
-    command: String,
-    inputs: Vec<FileStamp>,
-    outputs: Vec<FileStamp>,
-}
-
-fn file_stamp(root: &Path, path: &Path) -> Option<FileStamp> {
-    let meta = std::fs::metadata(root.join(path)).ok()?;
-    let mtime_ns = meta
-        .modified()
-        .ok()?
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_nanos() as i64;
-    Some(FileStamp {
-        path: path.to_path_buf(),
-        size: meta.len(),
-        mtime_ns,
-    })
-}
 
 /// What identifies a step's work: the action with all its arguments.
 fn command_hash(step: &Step) -> String {
@@ -80,52 +53,31 @@ fn command_hash(step: &Step) -> String {
     format!("{:x}", h.finalize())
 }
 
-fn stamp_path(stamps: &Path, output: &Path) -> PathBuf {
-    let name: String = output
-        .display()
-        .to_string()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '%'
-            }
-        })
-        .collect();
-    stamps.join(name)
-}
-
-fn stamps_dir(out: &Path, step: &Step) -> PathBuf {
-    crate::model::layout::stamps_dir(out, &step.arch)
+/// The stamp database of `arch`'s steps.
+fn db_path(out: &Path, arch: &str) -> PathBuf {
+    crate::model::layout::stamps_dir(out, arch).join("db")
 }
 
 /// True when the step's stamp proves its outputs current.
-fn up_to_date(root: &Path, out: &Path, step: &Step) -> bool {
+fn up_to_date(root: &Path, db: &mut Db, step: &Step) -> bool {
     let Some(first) = step.outputs.first() else {
         return false;
     };
-    let path = root.join(stamp_path(&stamps_dir(out, step), first));
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Some(stamp) = db.stamps.get(first) else {
         return false;
     };
-    let Ok(stamp) = toml::from_str::<Stamp>(&text) else {
-        return false;
-    };
-    if stamp.command != command_hash(step) {
+    if stamp.command != command_hash(step) || stamp.outputs.len() != step.outputs.len() {
         return false;
     }
-    let same = |list: &[FileStamp]| {
-        list.iter()
-            .all(|f| file_stamp(root, &f.path).as_ref() == Some(f))
-    };
-    same(&stamp.inputs)
-        && same(&stamp.outputs)
-        && stamp.outputs.len() == step.outputs.len()
-        && step
-            .inputs
-            .iter()
-            .all(|i| stamp.inputs.iter().any(|f| f.path == *i))
+    let covered = step
+        .inputs
+        .iter()
+        .all(|i| stamp.inputs.iter().any(|&s| db.states[s].path == *i));
+    if !covered {
+        return false;
+    }
+    let ids: Vec<usize> = stamp.inputs.iter().chain(&stamp.outputs).copied().collect();
+    ids.into_iter().all(|i| db.current(root, i))
 }
 
 /// Parses a make-style depfile: every prerequisite of every rule.
@@ -196,6 +148,26 @@ fn remove_temps(tmp: &Path) {
     }
 }
 
+/// Variables of the compiler launchers (their cache directory, distcc's
+/// hosts, sccache's server): tools run in a scrubbed environment, but a
+/// launcher needs these to work, and C compilers and linkers ignore them.
+const LAUNCHER_ENV: &[&str] = &[
+    "CCACHE_",
+    "SCCACHE_",
+    "DISTCC_",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+];
+
+fn launcher_env(cmd: &mut std::process::Command) {
+    for (k, v) in std::env::vars_os() {
+        let name = k.to_string_lossy();
+        if LAUNCHER_ENV.iter().any(|p| name.starts_with(p)) {
+            cmd.env(&k, v);
+        }
+    }
+}
+
 /// A tool outlives a killed build otherwise, and would write its temp file
 /// while the next build runs the same step.
 fn die_with_parent(cmd: &mut std::process::Command) {
@@ -253,6 +225,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
             }
             let mut cmd = toolchain::exec::scrubbed(program);
             cmd.args(args).current_dir(root);
+            launcher_env(&mut cmd);
             die_with_parent(&mut cmd);
             let out = cmd
                 .output()
@@ -296,11 +269,13 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
 }
 
 /// The file system's clock, read back from a probe file written just before
-/// a step runs: any input modified after this point carries an mtime at
-/// least this large (file times come from a coarse clock that can lag the
-/// system clock, so `SystemTime::now()` would not do). Failing to write it
-/// (no space, no inodes) fails the step: without this time the stamp could
-/// not tell a source edited during the step, and would trust it.
+/// the build's first step runs: any input modified after this point carries
+/// an mtime at least this large (file times come from a coarse clock that
+/// can lag the system clock, so `SystemTime::now()` would not do). Failing
+/// to write it (no space, no inodes) fails the build: without this time a
+/// stamp could not tell a source edited during its step, and would trust
+/// it. One probe serves every step: an input edited after the build
+/// started but before its step did only costs that step a rerun.
 fn fs_now(probe: &Path) -> Result<i64> {
     if let Some(dir) = probe.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -315,14 +290,20 @@ fn fs_now(probe: &Path) -> Result<i64> {
     Ok(since.as_nanos() as i64)
 }
 
-/// Writes the step's stamp, unless a source changed while the step ran: the
-/// output may hold the old contents, so the step is left stale (no stamp)
-/// and the next build runs it again. Outputs of other steps (`generated`)
-/// are exempt: they were finished before this step started, and may share
-/// the file system clock's tick with the probe.
+/// One arch's stamps while steps run: the database and its open file.
+struct Book {
+    db: Db,
+    journal: Journal,
+}
+
+/// Records the step's stamp, unless a source changed while the build ran:
+/// the output may hold the old contents, so the step is left stale (its
+/// stamp forgotten) and the next build runs it again. Outputs of other
+/// steps (`generated`) are exempt: they were finished before this step
+/// started, and may share the file system clock's tick with the probe.
 fn record(
     root: &Path,
-    out: &Path,
+    book: &Mutex<Book>,
     step: &Step,
     extra_inputs: Vec<PathBuf>,
     started: i64,
@@ -337,36 +318,39 @@ fn record(
     }
     inputs.sort();
     inputs.dedup();
-    let stamp = Stamp {
-        command: command_hash(step),
-        inputs: inputs.iter().filter_map(|p| file_stamp(root, p)).collect(),
-        outputs: step
-            .outputs
-            .iter()
-            .filter_map(|p| file_stamp(root, p))
-            .collect(),
+    let inputs: Vec<FileState> = inputs
+        .iter()
+        .filter_map(|p| FileState::of(root, p))
+        .collect();
+    let outputs: Vec<FileState> = step
+        .outputs
+        .iter()
+        .filter_map(|p| FileState::of(root, p))
+        .collect();
+    let changed = inputs
+        .iter()
+        .any(|f| f.mtime_ns >= started && !generated.contains(f.path.as_path()));
+    let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
+    let first = &step.outputs[0];
+    let entry = if changed {
+        None
+    } else {
+        book.db.record(first, command_hash(step), inputs, outputs)
     };
-    let path = root.join(stamp_path(&stamps_dir(out, step), &step.outputs[0]));
-    let changed = |t: i64| {
-        stamp
-            .inputs
-            .iter()
-            .any(|f| f.mtime_ns >= t && !generated.contains(f.path.as_path()))
+    let entry = match entry {
+        Some(e) => e,
+        None => book.db.forget(first),
     };
-    if changed(started) {
-        return match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(e).with_context(|| format!("cannot remove {}", path.display()))
-            }
-            _ => Ok(()),
-        };
-    }
-    write_atomic(&path, toml::to_string(&stamp).context("stamp")?.as_bytes())
+    book.journal.append(&entry)
 }
 
 pub struct Options {
     pub jobs: usize,
     pub verbose: bool,
+    /// Files the build itself wrote just before running the plan (the
+    /// version headers): like the outputs of steps, they may share the
+    /// clock's tick with the start of the build and are not a user's edit.
+    pub written: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default)]
@@ -388,21 +372,43 @@ struct State {
 /// first failure, lets running ones finish, and reports it.
 pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
     let n = plan.steps.len();
+    let mut dbs: BTreeMap<&str, Db> = BTreeMap::new();
+    for step in &plan.steps {
+        dbs.entry(step.arch.as_str())
+            .or_insert_with(|| Db::load(&root.join(db_path(&plan.out, &step.arch))));
+    }
     // Decide up front what must run (as ninja does): a step runs if its own
     // stamp is stale or any step it depends on runs.
     let mut dirty = vec![false; n];
     for (i, step) in plan.steps.iter().enumerate() {
-        dirty[i] = step.deps.iter().any(|&d| dirty[d]) || !up_to_date(root, &plan.out, step);
+        dirty[i] = step.deps.iter().any(|&d| dirty[d]) || {
+            let db = dbs.get_mut(step.arch.as_str()).expect("loaded above");
+            !up_to_date(root, db, step)
+        };
     }
     let pending: Vec<usize> = (0..n).filter(|&i| dirty[i]).collect();
     let total = pending.len();
     if total == 0 {
         return Ok(Summary { ran: 0, total: n });
     }
+    let mut books: BTreeMap<&str, Mutex<Book>> = BTreeMap::new();
+    for (arch, mut db) in dbs {
+        if !pending.iter().any(|&i| plan.steps[i].arch == arch) {
+            continue;
+        }
+        let journal = Journal::open(&root.join(db_path(&plan.out, arch)), &mut db)?;
+        books.insert(arch, Mutex::new(Book { db, journal }));
+    }
+    let started = fs_now(
+        &root
+            .join(crate::model::layout::lock_file(&plan.out))
+            .with_extension("clock"),
+    )?;
     let generated: HashSet<&Path> = plan
         .steps
         .iter()
         .flat_map(|s| s.outputs.iter().map(PathBuf::as_path))
+        .chain(opts.written.iter().map(PathBuf::as_path))
         .collect();
     let tty = std::io::stdout().is_terminal() && !opts.verbose;
     let state = Mutex::new(State {
@@ -448,11 +454,9 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
                 } else {
                     println!("{line}");
                 }
-                let stamp = root.join(stamp_path(&stamps_dir(&plan.out, step), &step.outputs[0]));
-                let result = fs_now(&tmp_path(&stamp)).and_then(|started| {
-                    execute(root, step, opts.verbose)
-                        .and_then(|deps| record(root, &plan.out, step, deps, started, &generated))
-                });
+                let book = &books[step.arch.as_str()];
+                let result = execute(root, step, opts.verbose)
+                    .and_then(|deps| record(root, book, step, deps, started, &generated));
                 let mut st = lock();
                 st.running -= 1;
                 st.finished += 1;

@@ -39,6 +39,11 @@ pub struct ToolFlags {
     /// $SOLO5_BUILD_DIR).
     #[arg(long, value_name = "DIR")]
     pub build_dir: Option<PathBuf>,
+    /// Run every C compile (target and host, not links) through CMD, such
+    /// as ccache, sccache or distcc; words split at spaces (default:
+    /// $SOLO5_CC_LAUNCHER). See docs/performance.md.
+    #[arg(long, value_name = "CMD")]
+    pub launcher: Option<String>,
 }
 
 /// The repository root (where targets.toml lives), found at run time so
@@ -132,6 +137,8 @@ pub struct Config {
     pub targets: Targets,
     pub build_arch: String,
     pub arches: Vec<ArchConfig>,
+    /// The compiler launcher's words (empty: none); see `launcher`.
+    pub launcher: Vec<String>,
 }
 
 pub fn load_targets(root: &Path) -> Result<Targets> {
@@ -202,12 +209,42 @@ pub fn out_dir(flags: &ToolFlags) -> Result<PathBuf> {
     }
 }
 
+/// The compiler launcher: `--launcher`, else `SOLO5_CC_LAUNCHER`, split
+/// at spaces; the first word must be a program on PATH (or a path).
+pub fn launcher(flags: &ToolFlags) -> Result<Vec<String>> {
+    let (text, named) = match &flags.launcher {
+        Some(l) => (l.clone(), "--launcher"),
+        None => match std::env::var("SOLO5_CC_LAUNCHER") {
+            Ok(l) => (l, "SOLO5_CC_LAUNCHER"),
+            Err(_) => return Ok(vec![]),
+        },
+    };
+    let words: Vec<String> = text.split_whitespace().map(String::from).collect();
+    let Some(program) = words.first() else {
+        return Ok(words);
+    };
+    let found = if program.contains('/') {
+        Path::new(program).is_file()
+    } else {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+    };
+    if !found {
+        anyhow::bail!(
+            "{named} names {program:?}, which is not a program on PATH \
+             (install it, e.g. the ccache, sccache or distcc package, or fix {named})"
+        );
+    }
+    Ok(words)
+}
+
 /// Reads targets.toml and detects (or loads cached) toolchains for every
 /// selected arch.
 pub fn load(flags: &ToolFlags) -> Result<Config> {
     let root = repo_root()?;
     let out = out_dir(flags)?;
     let targets = load_targets(&root)?;
+    let launcher = launcher(flags)?;
     let mut arches = Vec::new();
     for arch in selected_arches(&targets, flags)? {
         let req = request(&targets, &arch, flags)?;
@@ -226,6 +263,7 @@ pub fn load(flags: &ToolFlags) -> Result<Config> {
         build_arch: build_arch(&targets),
         targets,
         arches,
+        launcher,
     })
 }
 

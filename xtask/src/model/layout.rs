@@ -18,6 +18,11 @@ pub fn stamps_dir(out: &Path, arch: &str) -> PathBuf {
     out.join(arch).join("obj").join(".stamps")
 }
 
+/// What `git describe` said, and a fingerprint of what it looked at.
+pub fn version_cache(out: &Path) -> PathBuf {
+    out.join(".version")
+}
+
 /// The lock that serialises builds into one output tree.
 pub fn lock_file(out: &Path) -> PathBuf {
     out.join(".lock")

@@ -3,7 +3,9 @@
 //! the arch, with the PT_INTERP guard).
 
 use super::flags;
-use super::step::{compile_step, obj_path, s, tool_step, Action, Plan, Product, ProductKind, Step};
+use super::step::{
+    compile_step, obj_path, s, tool_step, Action, Cc, Plan, Product, ProductKind, Step,
+};
 use crate::model::config::{ArchConfig, Config};
 use crate::model::layout::Layout;
 use anyhow::{Context, Result};
@@ -65,6 +67,10 @@ pub fn plan(
                 .entry(src.clone())
                 .or_insert_with(|| {
                     let obj = obj_path(&layout.obj, "bindings", src);
+                    let cc = Cc {
+                        compiler: cc,
+                        launcher: &cfg.launcher,
+                    };
                     let step = compile_step("CC", &a.arch, cc, &cflags, src, obj.clone(), vec![]);
                     (plan.add(step), obj)
                 })

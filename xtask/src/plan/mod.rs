@@ -21,33 +21,31 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use step::{copy_step, s};
 
-pub fn plan(cfg: &Config, tests: &[Test], elftool: &Path) -> Result<Plan> {
+/// The plan for `cfg`. `elftool`, when given, is a solo5-elftool binary to
+/// copy into the output tree (for the commands that install or run it; the
+/// build itself generates manifests in-process and needs none).
+pub fn plan(cfg: &Config, tests: &[Test], elftool: Option<&Path>) -> Result<Plan> {
     let mut plan = Plan {
         out: cfg.out.clone(),
         ..Plan::default()
     };
-    let elftool_out = layout::tools_bin(&cfg.out).join("solo5-elftool");
-    let elftool_step = plan.add(copy_step(
-        "CP",
-        "build",
-        elftool,
-        &elftool_out,
-        s(&elftool_out),
-    ));
+    if let Some(elftool) = elftool {
+        let elftool_out = layout::tools_bin(&cfg.out).join("solo5-elftool");
+        plan.add(copy_step(
+            "CP",
+            "build",
+            elftool,
+            &elftool_out,
+            s(&elftool_out),
+        ));
+    }
     for a in &cfg.arches {
-        plan_arch(&mut plan, cfg, a, tests, &elftool_out, elftool_step)?;
+        plan_arch(&mut plan, cfg, a, tests)?;
     }
     Ok(plan)
 }
 
-fn plan_arch(
-    plan: &mut Plan,
-    cfg: &Config,
-    a: &ArchConfig,
-    tests: &[Test],
-    elftool: &Path,
-    elftool_step: usize,
-) -> Result<()> {
+fn plan_arch(plan: &mut Plan, cfg: &Config, a: &ArchConfig, tests: &[Test]) -> Result<()> {
     let t = &cfg.targets;
     let Some(support) = t.linux(&a.arch) else {
         bail!("targets.toml has no [host.linux.{}] entry", a.arch);
@@ -82,7 +80,7 @@ fn plan_arch(
         for step in wrappers::steps(cfg, a, &built.keys().cloned().collect::<Vec<_>>())? {
             plan.add(step);
         }
-        unikernels::plan(plan, cfg, a, tests, &built, elftool, elftool_step)?;
+        unikernels::plan(plan, cfg, a, tests, &built)?;
     }
 
     for tname in support.tenders.iter().map(|x| x.get_ref()) {

@@ -128,11 +128,21 @@ pub fn s(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// A compiler as compile steps run it: behind the configured launcher
+/// (`--launcher`: ccache, sccache, distcc), if any. The launcher is part of
+/// the command line, so of the step's hash: changing it recompiles, as
+/// changing CMake's `CMAKE_C_COMPILER_LAUNCHER` does.
+#[derive(Clone, Copy)]
+pub struct Cc<'a> {
+    pub compiler: &'a toolchain::Compiler,
+    pub launcher: &'a [String],
+}
+
 /// A compile with a depfile, through a temp output.
 pub fn compile_step(
     verb: &'static str,
     arch: &str,
-    cc: &toolchain::Compiler,
+    cc: Cc,
     flags: &[String],
     src: &str,
     obj: PathBuf,
@@ -140,7 +150,15 @@ pub fn compile_step(
 ) -> Step {
     let t = tmp(&obj);
     let d = PathBuf::from(format!("{}.d", s(&t)));
-    let mut args = flags.to_vec();
+    let (program, mut args) = match cc.launcher.split_first() {
+        Some((launcher, rest)) => {
+            let mut args = rest.to_vec();
+            args.push(s(&cc.compiler.path));
+            (PathBuf::from(launcher), args)
+        }
+        None => (cc.compiler.path.clone(), vec![]),
+    };
+    args.extend_from_slice(flags);
     args.extend([
         "-MD".into(),
         "-MF".into(),
@@ -155,11 +173,11 @@ pub fn compile_step(
         arch: arch.into(),
         label: src.into(),
         action: Action::Run {
-            program: cc.path.clone(),
+            program,
             args,
             renames: vec![(t, obj.clone())],
         },
-        inputs: vec![PathBuf::from(src), cc.path.clone()],
+        inputs: vec![PathBuf::from(src), cc.compiler.path.clone()],
         outputs: vec![obj],
         deps,
         depfile: Some(d),

@@ -1,7 +1,7 @@
 //! Tenders: host programs (`solo5-<t>`), built with the host compiler.
 
 use super::flags;
-use super::step::{compile_step, obj_path, s, tool_step, Plan, Product, ProductKind};
+use super::step::{compile_step, obj_path, s, tool_step, Cc, Plan, Product, ProductKind};
 use crate::model::config::{ArchConfig, Config};
 use crate::model::layout::Layout;
 use std::path::Path;
@@ -21,12 +21,16 @@ pub fn plan(
     cflags.push(format!("-I{}", s(&layout.gen())));
     let mut objs = Vec::new();
     let mut deps = Vec::new();
+    let compiler = Cc {
+        compiler: cc,
+        launcher: &cfg.launcher,
+    };
     for src in sources {
         let obj = obj_path(&layout.obj, &format!("solo5-{tname}"), src);
         deps.push(plan.add(compile_step(
             "HOSTCC",
             &a.arch,
-            cc,
+            compiler,
             &cflags,
             src,
             obj.clone(),

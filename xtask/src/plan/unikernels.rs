@@ -1,13 +1,22 @@
 //! Test unikernels: each test source's manifest and object built once,
 //! then linked once per binding it is tested with.
+//!
+//! A manifest's C source is generated here, at plan time, by the elftool
+//! library (the code behind `solo5-elftool gen-manifest`), and written by
+//! the engine like a rendered linker script: no process to start, and no
+//! solo5-elftool binary to build first. The step's command hash covers the
+//! generated text, so a changed generator rewrites exactly the manifests
+//! whose text it changes.
 
 use super::bindings::Built;
 use super::flags;
-use super::step::{compile_step, obj_path, s, tool_step, Plan, Product, ProductKind};
+use super::step::{
+    compile_step, obj_path, s, tool_step, Action, Cc, Plan, Product, ProductKind, Step,
+};
 use crate::model::config::{ArchConfig, Config};
 use crate::model::layout::Layout;
 use crate::model::tests::Test;
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -17,11 +26,12 @@ pub fn plan(
     a: &ArchConfig,
     tests: &[Test],
     bindings: &BTreeMap<String, Built>,
-    elftool: &Path,
-    elftool_step: usize,
 ) -> Result<()> {
     let layout = Layout::new(&cfg.out, &a.arch);
-    let cc = a.tools.target_cc.as_ref().context("target cc")?;
+    let cc = Cc {
+        compiler: a.tools.target_cc.as_ref().context("target cc")?,
+        launcher: &cfg.launcher,
+    };
     let ld = a.tools.target_ld.as_ref().context("target ld")?;
     let cflags = flags::target_cflags(cfg, a)?;
     let link_flags = flags::link(cfg, &a.arch);
@@ -44,18 +54,18 @@ pub fn plan(
         let dir = format!("tests/test_{source}");
         let mft_json = format!("{dir}/manifest.json");
         let mft_c = layout.obj.join(&dir).join("manifest.c");
-        let gen = |t: &Path| vec!["gen-manifest".into(), mft_json.clone(), s(t)];
-        let mut mft = tool_step(
-            "MFT",
-            &a.arch,
-            elftool,
-            gen,
-            &mft_c,
-            vec![PathBuf::from(&mft_json)],
-            vec![elftool_step],
-        );
-        mft.label = mft_json.clone();
-        let mft_step = plan.add(mft);
+        let mft_step = plan.add(Step {
+            verb: "MFT",
+            arch: a.arch.clone(),
+            label: mft_json.clone(),
+            action: Action::Write {
+                contents: manifest_c(&cfg.root, &mft_json)?.into_bytes(),
+            },
+            inputs: vec![PathBuf::from(&mft_json)],
+            outputs: vec![mft_c.clone()],
+            deps: vec![],
+            depfile: None,
+        });
         let mft_o = layout.obj.join(&dir).join("manifest.o");
         let mft_o_step = plan.add(compile_step(
             "CC",
@@ -111,4 +121,13 @@ pub fn plan(
         }
     }
     Ok(())
+}
+
+/// The C source `solo5-elftool gen-manifest` writes for the manifest at
+/// `json` (relative to `root`); a bad manifest is an error naming the file,
+/// line and column.
+fn manifest_c(root: &Path, json: &str) -> Result<String> {
+    let text = std::fs::read(root.join(json)).with_context(|| format!("cannot read {json}"))?;
+    let m = elftool::manifest::parse(&text).map_err(|e| anyhow!("{json}:{e}"))?;
+    Ok(elftool::manifest::to_c(&m))
 }

@@ -28,6 +28,7 @@ pub const TOOL_ENV: &[&str] = &[
     "TARGET_LD",
     "TARGET_OBJCOPY",
     "CROSS_COMPILE",
+    "SOLO5_CC_LAUNCHER",
 ];
 
 pub fn workspace() -> PathBuf {

@@ -67,7 +67,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         cargo_tests(&root, &mut tally)?;
     }
     println!("== build");
-    let (cfg, plan) = build::build(&flags.build)?;
+    let (cfg, plan) = build::build_with(&flags.build, true)?;
     let tests = testspec::load(&root)?;
     let sel = Selection { flags: &flags };
 
