@@ -115,7 +115,11 @@ fn ping_all(t: &Test, ns: &NetNs, ping: &Ping) -> Result<Option<String>> {
         // unanswered), so a slow, loaded machine loses nothing; -w is only
         // a hang guard, as long as the cell's own timeout.
         cmd.args(["-w", &t.timeout_secs.unwrap_or(30).to_string()]);
-        cmd.args(if ping.flood { ["-A", "-q"] } else { ["-i", "0.2"] });
+        cmd.args(if ping.flood {
+            ["-A", "-q"]
+        } else {
+            ["-i", "0.2"]
+        });
         let o = cmd.arg(&addr).output().context("cannot run ping")?;
         if !o.status.success() {
             return Ok(Some(format!(
