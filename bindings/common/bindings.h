@@ -87,6 +87,13 @@ void cpu_trap_init(void);
 void cpu_fpu_init(void);
 
 /*
+ * x86_64 only (trap_x86_64.c): points IDT vector (vector), 32..47, at
+ * (entry), an interrupt handler that ends in IRETQ, and extends the IDT
+ * limit to cover it.
+ */
+void cpu_trap_set_interrupt(unsigned vector, uint64_t entry);
+
+/*
  * TLS block layout (tls_<arch>.c). (block) is the size of the TLS image,
  * .tdata plus .tbss, as laid out by the linker script.
  */

@@ -10,8 +10,10 @@
  * one 64-bit code segment, one data segment and a TSS, and an IDT covering
  * the 32 exception vectors. Every exception switches to a stack of its own
  * (an IST entry of the TSS), so that faults caused by a broken stack
- * pointer are still reported. Vectors above 31 are outside the IDT limit:
- * an unexpected interrupt becomes a #GP, which is reported too.
+ * pointer are still reported. Vectors above 31 are outside the IDT limit
+ * unless a binding that takes interrupts (virtio) installs a gate for them
+ * with cpu_trap_set_interrupt(): an unexpected interrupt becomes a #GP (or
+ * a #NP for a vector below the limit with no gate), which is reported too.
  *
  * An exception is fatal: the handler prints what happened and ends the
  * unikernel with SOLO5_EXIT_ABORT, handing the tender a cookie that
@@ -31,6 +33,8 @@
 #define GDT_DATA_DESC 0x00cf92000000ffffULL
 
 #define TRAP_VECTORS 32
+/* Room for the 16 interrupt lines of the PICs after the exceptions. */
+#define IDT_VECTORS 48
 
 /*
  * The halt cookie of a trap (hvt_trap_x86_64.h). The tender may read up to
@@ -87,7 +91,8 @@ struct table_ptr {
 
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static unsigned idt_limit_vectors = TRAP_VECTORS;
 static uint8_t trap_stack[16384] __attribute__((aligned(16)));
 static uint8_t fault_stack[8192] __attribute__((aligned(16)));
 static uint8_t cookie_buf[HVT_HALT_COOKIE_MAX] __attribute__((aligned(16)));
@@ -326,6 +331,14 @@ static void gdt_load(void)
                          : "rax", "memory");
 }
 
+static void idt_load(void)
+{
+    struct table_ptr p = {
+        .limit = (uint16_t)(idt_limit_vectors * sizeof(struct idt_gate) - 1),
+        .base = (uint64_t)(uintptr_t)idt};
+    __asm__ __volatile__("lidt %0" : : "m"(p) : "memory");
+}
+
 void cpu_trap_init(void)
 {
     tss.ist[IST_TRAP - 1] =
@@ -340,7 +353,16 @@ void cpu_trap_init(void)
         unsigned ist = (v == 2 || v == 8 || v == 18) ? IST_FAULT : IST_TRAP;
         set_gate(v, trap_entry_table[v], ist);
     }
-    struct table_ptr p = {.limit = sizeof idt - 1,
-                          .base = (uint64_t)(uintptr_t)idt};
-    __asm__ __volatile__("lidt %0" : : "m"(p) : "memory");
+    idt_load();
+}
+
+void cpu_trap_set_interrupt(unsigned vector, uint64_t entry)
+{
+    BINDINGS_ASSERT(vector >= TRAP_VECTORS && vector < IDT_VECTORS);
+    /* No IST: interrupts are only taken where the binding halts, on a
+     * good stack. */
+    set_gate(vector, entry, 0);
+    if (vector + 1 > idt_limit_vectors)
+        idt_limit_vectors = vector + 1;
+    idt_load();
 }

@@ -9,7 +9,7 @@
  * (bindings/common/trap_aarch64.c and fpu_aarch64.c). Hypercalls are
  * 32-bit stores to an MMIO window (hvt_abi.h). The cycle counter is the
  * generic timer's virtual count, CNTVCT_EL0, whose frequency the tender
- * read from CNTFRQ_EL0; the thread pointer is TPIDR_EL0.
+ * read from CNTFRQ_EL0; the thread pointer is TPIDR_EL0 (common/tp_aarch64.c).
  */
 
 #include "hvt.h"
@@ -40,10 +40,4 @@ void hvt_cpu_halt(void)
     for (;;)
         __asm__ __volatile__("msr daifset, #0xf\n\t"
                              "wfi");
-}
-
-int platform_set_tls_base(uintptr_t base)
-{
-    __asm__ __volatile__("msr tpidr_el0, %0" : : "r"(base) : "memory");
-    return 0;
 }
