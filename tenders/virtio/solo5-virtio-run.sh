@@ -6,7 +6,7 @@
 # QEMU machine of its own (the virtio binding has no tender: QEMU is the
 # monitor). Same options as Solo5's script of that name; see usage().
 #
-# What it relies on (docs/virtio.md): the unikernel carries a multiboot
+# What it relies on (docs/virtio.md, the binding's contract): the unikernel carries a multiboot
 # header that QEMU's -kernel loads; its console is COM1; it reports its
 # exit status through QEMU's isa-debug-exit device at port 0x501, which
 # makes QEMU exit with (status << 1) | 1; its devices are legacy virtio
@@ -78,6 +78,13 @@ best_hypervisor() {
     else
         echo qemu
     fi
+}
+
+# A MAC address of its own for network device N (QEMU would give every
+# device the same one): QEMU's prefix 52:54:00, two random bytes drawn
+# once per machine, and N.
+mac() {
+    printf '52:54:00:%s:%02x\n' "$mac_random" "$1"
 }
 
 # True when FILE starts like a disk image with an MBR boot signature and
@@ -175,8 +182,14 @@ esac
 # No default devices, no ACPI and no display: the console is COM1 on
 # standard output, and the machine stops rather than reboots when the
 # unikernel faults beyond recovery (a triple fault).
-add -m "$mem" -nodefaults -machine acpi=off -display none -serial stdio
+add -m "$mem" -nodefaults -machine pc,acpi=off -display none -serial stdio
 add -no-reboot -device isa-debug-exit,iobase=0x501,iosize=2
+
+mac_random=$(od -An -tx1 -N2 /dev/urandom 2>/dev/null | tr -s ' \n' ':' | sed -e 's/^://' -e 's/:$//')
+case $mac_random in
+[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]) ;;
+*) mac_random=$(printf '%02x:%02x' $(($$ >> 8 & 255)) $(($$ & 255))) ;;
+esac
 
 # PCI slots 0 and 1 hold the host bridge and the ISA bridge. Up to 30
 # devices get a slot each, from slot 2, as Solo5's script places them;
@@ -197,11 +210,11 @@ while IFS=' ' read -r kind name; do
     case $kind in
     blk)
         add -drive "id=blk$i,file=$(qemu_escape "$name"),if=none,format=raw"
-        add -device "virtio-blk-pci,drive=blk$i,bus=pci.0,addr=$addr"
+        add -device "virtio-blk-pci,drive=blk$i,disable-modern=on,bus=pci.0,addr=$addr"
         ;;
     net)
         add -netdev "tap,id=net$i,ifname=$(qemu_escape "$name"),script=no,downscript=no"
-        add -device "virtio-net-pci,netdev=net$i,bus=pci.0,addr=$addr"
+        add -device "virtio-net-pci,netdev=net$i,disable-modern=on,mac=$(mac "$i"),bus=pci.0,addr=$addr"
         ;;
     esac
     i=$((i + 1))
