@@ -166,3 +166,29 @@ impl<'a> Runners<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qemu_bindings_boot_here_with_kvm_only_on_their_own_arch() {
+        assert_eq!(
+            place(RunnerKind::Qemu, true, || true),
+            Placement::Qemu { kvm: true }
+        );
+        assert_eq!(
+            place(RunnerKind::Qemu, true, || false),
+            Placement::Qemu { kvm: false }
+        );
+        // TCG emulates any arch; KVM is not even asked about.
+        assert_eq!(
+            place(RunnerKind::Qemu, false, || panic!("asked about KVM")),
+            Placement::Qemu { kvm: false }
+        );
+        assert_eq!(place(RunnerKind::Kvm, false, || true), Placement::Guest);
+        assert_eq!(place(RunnerKind::Kvm, true, || true), Placement::Native);
+        assert_eq!(place(RunnerKind::Host, true, || false), Placement::Native);
+        assert_eq!(place(RunnerKind::None, true, || true), Placement::BuildOnly);
+    }
+}

@@ -307,3 +307,60 @@ pub fn find_core(dir: &Path) -> Option<PathBuf> {
                 .is_some_and(|n| n.to_string_lossy().starts_with("core."))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test(text: &str) -> Test {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn qemu_cells_map_devices_to_launcher_options() {
+        let t = test(
+            r#"
+            name = "x"
+            source = "net"
+            bindings = ["virtio"]
+            nets = ["a", "b"]
+            mem = 64
+            args = ["--solo5:quiet", "10"]
+            blocks = { storage2 = 512, storage10 = 1024 }
+            "#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (l, u) = (Path::new("/b/solo5-virtio-run"), Path::new("/t/u"));
+        let argv = qemu_command_line(&t, l, u, u, dir.path(), Some("ns1"), false).unwrap();
+        let img = |n: &str| dir.path().join(format!("x-{n}.img")).display().to_string();
+        let mut want: Vec<String> = ["ip", "netns", "exec", "ns1", "/b/solo5-virtio-run"]
+            .iter()
+            .chain(&["-H", "qemu", "-m", "64", "-d"])
+            .map(|s| s.to_string())
+            .collect();
+        // Without a manifest to read, tests.toml's order.
+        want.extend([img("storage10"), "-d".into(), img("storage2")]);
+        want.extend(
+            [
+                "-n",
+                "tap0",
+                "-n",
+                "tap1",
+                "/t/u",
+                "--",
+                "--solo5:quiet",
+                "10",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(argv, want);
+        assert_eq!(std::fs::metadata(img("storage10")).unwrap().len(), 1024);
+
+        // A disk image holds its arguments; KVM when told.
+        let image = Path::new("/s/x.disk");
+        let argv = qemu_command_line(&t, l, u, image, dir.path(), None, true).unwrap();
+        assert_eq!(argv[..3], ["/b/solo5-virtio-run", "-H", "kvm"]);
+        assert_eq!(argv.last().map(String::as_str), Some("/s/x.disk"));
+        assert!(!argv.iter().any(|a| a == "--"));
+    }
+}
