@@ -4,9 +4,11 @@
  *
  * block.c: legacy virtio-blk. One request at a time, synchronous: a chain
  * of three descriptors (request header, the caller's buffer, status byte),
- * then we poll the used ring. The device never interrupts us (we ask it
- * not to and read its ISR after each request), so its interrupt line can
- * be shared with a network device.
+ * then we poll the used ring. No feature is negotiated: in particular no
+ * write cache (VIRTIO_BLK_F_FLUSH), so the device completes a write only
+ * once it is on stable storage, as with Solo5's binding. The device never
+ * interrupts us (we ask it not to and read its ISR after each request), so its
+ * interrupt line can be shared with a network device.
  */
 
 #include "virtio.h"
@@ -16,6 +18,8 @@
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_SECTOR 512
 #define VRING_AVAIL_F_NO_INTERRUPT 1
+#define BLK_SPIN_LIMIT 2000
+#define BLK_POLL_NS 100000
 
 struct blk_req {
     uint32_t type;
@@ -98,8 +102,18 @@ static solo5_result_t do_request(struct blk_dev *b, uint32_t type,
     };
     virtq_publish(q, 0);
     virtq_notify(q);
-    while (!virtq_has_used(q))
-        __asm__ __volatile__("pause" : : : "memory");
+    /* A fast device answers while we spin; a slow one (QEMU syncs every
+     * write to its file: we negotiate no write cache, so a completed
+     * write is stable) gets the CPU back while we halt between timer
+     * ticks. */
+    for (int spin = 0; !virtq_has_used(q); spin++) {
+        if (spin < BLK_SPIN_LIMIT) {
+            __asm__ __volatile__("pause" : : : "memory");
+        } else {
+            time_arm_timer(BLK_POLL_NS);
+            intr_wait();
+        }
+    }
     (void)virtq_take_used(q);
     (void)inb(q->iobase + VIRTIO_PCI_ISR);
 

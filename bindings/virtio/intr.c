@@ -78,6 +78,48 @@ __asm__(".pushsection .text\n"
 
 extern const uint64_t irq_entry_table[IRQ_LINES];
 
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_ENABLE (1U << 11)
+#define APIC_BASE_ADDR_MASK 0xfffff000U
+#define CPUID1_EDX_APIC (1U << 9)
+#define APIC_TPR 0x80
+#define APIC_SVR 0xf0
+#define APIC_LVT_LINT0 0x350
+#define APIC_SVR_ENABLE (1U << 8)
+#define APIC_LVT_EXTINT (7U << 8) /* unmasked, edge, ExtINT */
+/* The local APIC's own spurious interrupts: shared with line 15, whose
+ * handler recognises interrupts nobody put in service. */
+#define APIC_SPURIOUS_VECTOR (IRQ_VECTOR_BASE + 15)
+
+static void lapic_write(uintptr_t base, unsigned reg, uint32_t v)
+{
+    *(volatile uint32_t *)(base + reg) = v;
+}
+
+/*
+ * The PICs reach the CPU through the local APIC's LINT0 pin, which passes
+ * them on only when programmed as "ExtINT" ("virtual wire" mode). SeaBIOS
+ * does that, qboot and some boot loaders do not, so we do it ourselves.
+ * The local APIC's registers are in the first 4 GiB, which boot_x86_64.S
+ * maps.
+ */
+static void lapic_virtual_wire(void)
+{
+    uint32_t eax = 1, ebx, ecx = 0, edx;
+
+    __asm__ __volatile__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+    if (!(edx & CPUID1_EDX_APIC))
+        return; /* no local APIC: the PICs drive the CPU directly */
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_APIC_BASE));
+    if (!(lo & APIC_BASE_ENABLE) || hi != 0)
+        return; /* disabled (pass-through), or out of our mapping */
+    uintptr_t base = lo & APIC_BASE_ADDR_MASK;
+    lapic_write(base, APIC_TPR, 0);
+    lapic_write(base, APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+    lapic_write(base, APIC_LVT_LINT0, APIC_LVT_EXTINT);
+}
+
 static void write_mask(void)
 {
     outb(PIC1_DATA, (uint8_t)mask);
@@ -99,6 +141,7 @@ void intr_init(void)
 
     for (unsigned irq = 0; irq < IRQ_LINES; irq++)
         cpu_trap_set_interrupt(IRQ_VECTOR_BASE + irq, irq_entry_table[irq]);
+    lapic_virtual_wire();
 }
 
 void intr_register(unsigned irq, void (*fn)(void))
@@ -125,13 +168,15 @@ static bool in_service(uint16_t cmd_port, unsigned bit)
 
 void intr_dispatch(unsigned irq)
 {
-    /* Lines 7 and 15 also carry the PICs' spurious interrupts, which are
-     * not in service and must not be acknowledged (a spurious one from
-     * the slave still took the master's cascade line). */
+    /* Lines 7 and 15 also carry spurious interrupts (the PICs', and on
+     * 15 the local APIC's), which are not in service and must not be
+     * acknowledged; a spurious one from the slave still took the master's
+     * cascade line. */
     if (irq == 7 && !in_service(PIC1_CMD, 7))
         return;
     if (irq == 15 && !in_service(PIC2_CMD, 7)) {
-        outb(PIC1_CMD, OCW2_EOI);
+        if (in_service(PIC1_CMD, IRQ_CASCADE))
+            outb(PIC1_CMD, OCW2_EOI);
         return;
     }
     if (handlers[irq] != NULL)

@@ -112,6 +112,22 @@ void virtio_net_attach(const struct pci_dev *d, struct mft_entry *e,
     e->attached = true;
 }
 
+void virtio_net_flush(void)
+{
+    for (unsigned i = 0; i < MFT_MAX_ENTRIES; i++) {
+        struct net_dev *n = &nets[i];
+        if (!n->attached)
+            continue;
+        /* Bounded: a device that stopped working must not keep us from
+         * exiting. */
+        for (long spin = 0; spin < 10000000L; spin++) {
+            if ((uint16_t)(n->tx.next_avail - *n->tx.used_idx) == 0)
+                break;
+            __asm__ __volatile__("pause" : : : "memory");
+        }
+    }
+}
+
 solo5_handle_set_t virtio_net_ready(void)
 {
     solo5_handle_set_t ready = 0;

@@ -26,6 +26,7 @@ void platform_exit(int status, void *cookie)
 {
     /* The trap cookie is for a tender's core dump; there is none here. */
     (void)cookie;
+    virtio_net_flush();
     outw(DEBUG_EXIT_PORT, (uint16_t)status);
     for (;;)
         __asm__ __volatile__("cli\n\thlt");

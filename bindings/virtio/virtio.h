@@ -216,6 +216,11 @@ void virtio_net_attach(const struct pci_dev *d, struct mft_entry *e,
 void virtio_blk_attach(const struct pci_dev *d, struct mft_entry *e,
                        solo5_handle_t handle);
 
+/* Waits (a bounded time) until the devices have sent every frame given
+ * to them: QEMU sends frames after the guest's write returns, and would
+ * drop the last ones if the guest exited first. */
+void virtio_net_flush(void);
+
 /* Handles of network devices with received frames waiting. */
 solo5_handle_set_t virtio_net_ready(void);
 
