@@ -7,7 +7,10 @@
 //! installed `solo5-elftool`, linked for each binding with the installed
 //! wrappers and run with the installed tender: natively for spt on the
 //! build machine, in the arch's emulated guest otherwise (hvt, and every
-//! foreign arch, whose tenders come from that arch's tarball). Each
+//! foreign arch, whose tenders come from that arch's tarball), and for a
+//! binding booted by QEMU (virtio) with the installed `solo5-virtio-run`,
+//! then again from the disk image the installed `solo5-virtio-mkimage`
+//! makes of it. Each
 //! installed tender is also given a disk image and a tap by descriptor by
 //! a shell script, for a unikernel that uses both (e2e_fds.rs).
 //!
