@@ -325,7 +325,8 @@ fn collect_cells<'a>(
 /// A build-machine tool the cell needs that is not installed, as the
 /// reason to skip it: gdb reads cores wherever they were written; cells
 /// on this machine with network need iproute2 and ping (the guest has
-/// busybox's); QEMU cells need the arch's QEMU.
+/// busybox's); QEMU cells need the arch's QEMU, and a disk image cell the
+/// tools of the binding's mkimage script.
 fn missing_tool(cfg: &Config, arch: &str, t: &Test, placement: &Placement) -> Option<String> {
     let mut needs = Vec::new();
     if t.expect_core {
@@ -338,11 +339,24 @@ fn missing_tool(cfg: &Config, arch: &str, t: &Test, placement: &Placement) -> Op
             needs.push(("ping", "iputils-ping"));
         }
     }
+    if t.mkimage {
+        // What solo5-virtio-mkimage runs (it looks in sbin too).
+        needs.extend([
+            ("sfdisk", "fdisk"),
+            ("mkfs.fat", "dosfstools"),
+            ("mcopy", "mtools"),
+            ("syslinux", "syslinux"),
+        ]);
+    }
     let guest = cfg.targets.arch[arch].guest.as_ref();
     if let (Placement::Qemu { .. }, Some(g)) = (placement, guest) {
         needs.push((g.qemu.as_str(), g.qemu_packages.debian.as_str()));
     }
-    let env = toolchain::detect::env_snapshot();
+    let mut env = toolchain::detect::env_snapshot();
+    if t.mkimage {
+        let path = env.get("PATH").cloned().unwrap_or_default();
+        env.insert("PATH".into(), format!("{path}:/usr/sbin:/sbin"));
+    }
     needs
         .into_iter()
         .find(|(tool, _)| toolchain::detect::resolve(tool, &env).is_none())
