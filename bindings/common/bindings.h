@@ -190,6 +190,17 @@ const struct mft_entry *mft_by_handle(solo5_handle_t handle, mft_type_t type);
 /* Number of attached entries of (type). */
 unsigned mft_count(mft_type_t type);
 
+/*
+ * The attached device behind (handle) if the request's size fits it, else
+ * NULL: a frame of (size) bytes, header included, to send; a buffer of
+ * (size) bytes to receive into (it must hold the largest frame); one whole
+ * block at (offset) inside a block device.
+ */
+const struct mft_entry *mft_net_for_write(solo5_handle_t handle, size_t size);
+const struct mft_entry *mft_net_for_read(solo5_handle_t handle, size_t size);
+const struct mft_entry *mft_block_for_io(solo5_handle_t handle,
+                                         solo5_off_t offset, size_t size);
+
 #pragma GCC visibility pop
 
 /*

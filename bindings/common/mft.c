@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: ISC
  *
  * mft.c: device lookups in the manifest the tender handed over. A device's
- * solo5_handle_t is its index in the manifest.
+ * solo5_handle_t is its index in the manifest. The I/O argument checks
+ * every binding makes before touching a device are here too, so that all
+ * bindings reject the same requests with SOLO5_R_EINVAL.
  */
 
 #include "bindings.h"
@@ -57,4 +59,37 @@ unsigned mft_count(mft_type_t type)
             n++;
     }
     return n;
+}
+
+const struct mft_entry *mft_net_for_write(solo5_handle_t handle, size_t size)
+{
+    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_NET_BASIC);
+
+    if (e == NULL || size > (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
+        return NULL;
+    return e;
+}
+
+const struct mft_entry *mft_net_for_read(solo5_handle_t handle, size_t size)
+{
+    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_NET_BASIC);
+
+    if (e == NULL || size < (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
+        return NULL;
+    return e;
+}
+
+const struct mft_entry *mft_block_for_io(solo5_handle_t handle,
+                                         solo5_off_t offset, size_t size)
+{
+    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_BLOCK_BASIC);
+
+    if (e == NULL)
+        return NULL;
+    uint64_t bs = e->u.block_basic.block_size;
+    uint64_t cap = e->u.block_basic.capacity;
+    if (bs == 0 || size != bs || offset % bs != 0 || cap < bs ||
+        offset > cap - bs)
+        return NULL;
+    return e;
 }

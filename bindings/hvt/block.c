@@ -9,22 +9,10 @@
 
 #include "hvt.h"
 
-static bool request_ok(solo5_handle_t handle, solo5_off_t offset, size_t size)
-{
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_BLOCK_BASIC);
-
-    if (e == NULL)
-        return false;
-    uint64_t bs = e->u.block_basic.block_size;
-    uint64_t cap = e->u.block_basic.capacity;
-    return bs != 0 && size == bs && offset % bs == 0 && cap >= bs &&
-           offset <= cap - bs;
-}
-
 solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
                                  const uint8_t *buf, size_t size)
 {
-    if (buf == NULL || !request_ok(handle, offset, size))
+    if (buf == NULL || mft_block_for_io(handle, offset, size) == NULL)
         return SOLO5_R_EINVAL;
 
     struct hvt_hc_block_write w = {
@@ -36,7 +24,7 @@ solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
 solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
                                 uint8_t *buf, size_t size)
 {
-    if (buf == NULL || !request_ok(handle, offset, size))
+    if (buf == NULL || mft_block_for_io(handle, offset, size) == NULL)
         return SOLO5_R_EINVAL;
 
     struct hvt_hc_block_read r = {

@@ -10,10 +10,9 @@
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
                                size_t size)
 {
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_NET_BASIC);
+    const struct mft_entry *e = mft_net_for_write(handle, size);
 
-    if (e == NULL || buf == NULL ||
-        size > (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
+    if (e == NULL || buf == NULL)
         return SOLO5_R_EINVAL;
 
     struct hvt_hc_net_write w = {.handle = handle, .data = buf, .len = size};
@@ -24,10 +23,9 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
                               size_t *read_size)
 {
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_NET_BASIC);
+    const struct mft_entry *e = mft_net_for_read(handle, size);
 
-    if (e == NULL || buf == NULL || read_size == NULL ||
-        size < (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
+    if (e == NULL || buf == NULL || read_size == NULL)
         return SOLO5_R_EINVAL;
 
     struct hvt_hc_net_read r = {.handle = handle, .data = buf, .len = size};

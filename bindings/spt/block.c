@@ -9,25 +9,10 @@
 
 #include "spt.h"
 
-static const struct mft_entry *check(solo5_handle_t handle, solo5_off_t offset,
-                                     size_t size)
-{
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_BLOCK_BASIC);
-
-    if (e == NULL)
-        return NULL;
-    uint64_t bs = e->u.block_basic.block_size;
-    uint64_t cap = e->u.block_basic.capacity;
-    if (bs == 0 || size != bs || offset % bs != 0 || cap < bs ||
-        offset > cap - bs)
-        return NULL;
-    return e;
-}
-
 solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
                                  const uint8_t *buf, size_t size)
 {
-    const struct mft_entry *e = check(handle, offset, size);
+    const struct mft_entry *e = mft_block_for_io(handle, offset, size);
 
     if (e == NULL || buf == NULL)
         return SOLO5_R_EINVAL;
@@ -41,7 +26,7 @@ solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
 solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
                                 uint8_t *buf, size_t size)
 {
-    const struct mft_entry *e = check(handle, offset, size);
+    const struct mft_entry *e = mft_block_for_io(handle, offset, size);
 
     if (e == NULL || buf == NULL)
         return SOLO5_R_EINVAL;

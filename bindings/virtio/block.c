@@ -55,22 +55,6 @@ void virtio_blk_attach(const struct pci_dev *d, struct mft_entry *e,
     e->attached = true;
 }
 
-/* Same checks as the other bindings: one whole block, inside the device. */
-static struct blk_dev *request_ok(solo5_handle_t handle, solo5_off_t offset,
-                                  const void *buf, size_t size)
-{
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_BLOCK_BASIC);
-
-    if (e == NULL || buf == NULL)
-        return NULL;
-    uint64_t bs = e->u.block_basic.block_size;
-    uint64_t cap = e->u.block_basic.capacity;
-    if (bs == 0 || size != bs || offset % bs != 0 || cap < bs ||
-        offset > cap - bs)
-        return NULL;
-    return &blks[handle];
-}
-
 static solo5_result_t do_request(struct blk_dev *b, uint32_t type,
                                  solo5_off_t offset, uint8_t *buf, size_t size)
 {
@@ -124,21 +108,17 @@ static solo5_result_t do_request(struct blk_dev *b, uint32_t type,
 solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset,
                                  const uint8_t *buf, size_t size)
 {
-    struct blk_dev *b = request_ok(handle, offset, buf, size);
-
-    if (b == NULL)
+    if (buf == NULL || mft_block_for_io(handle, offset, size) == NULL)
         return SOLO5_R_EINVAL;
     /* The device only reads this buffer. */
-    return do_request(b, VIRTIO_BLK_T_OUT, offset, (uint8_t *)(uintptr_t)buf,
-                      size);
+    return do_request(&blks[handle], VIRTIO_BLK_T_OUT, offset,
+                      (uint8_t *)(uintptr_t)buf, size);
 }
 
 solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset,
                                 uint8_t *buf, size_t size)
 {
-    struct blk_dev *b = request_ok(handle, offset, buf, size);
-
-    if (b == NULL)
+    if (buf == NULL || mft_block_for_io(handle, offset, size) == NULL)
         return SOLO5_R_EINVAL;
-    return do_request(b, VIRTIO_BLK_T_IN, offset, buf, size);
+    return do_request(&blks[handle], VIRTIO_BLK_T_IN, offset, buf, size);
 }

@@ -93,7 +93,9 @@ void virtio_net_attach(const struct pci_dev *d, struct mft_entry *e,
     for (uint16_t i = 0; i < n->rx.size; i++)
         virtq_publish(&n->rx, i);
 
-    if (d->irq < 16) {
+    /* Lines 0 (the timer) and 2 (the cascade) are never PCI's: 0 is what
+     * firmware that routes no interrupts leaves there. */
+    if (d->irq < 16 && d->irq != 0 && d->irq != 2) {
         intr_register(d->irq, net_irq);
         intr_unmask(d->irq);
     } else {
@@ -142,10 +144,9 @@ solo5_handle_set_t virtio_net_ready(void)
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
                                size_t size)
 {
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_NET_BASIC);
+    const struct mft_entry *e = mft_net_for_write(handle, size);
 
-    if (e == NULL || buf == NULL ||
-        size > (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
+    if (e == NULL || buf == NULL)
         return SOLO5_R_EINVAL;
 
     struct net_dev *n = &nets[handle];
@@ -168,10 +169,9 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
                               size_t *read_size)
 {
-    const struct mft_entry *e = mft_by_handle(handle, MFT_DEV_NET_BASIC);
+    const struct mft_entry *e = mft_net_for_read(handle, size);
 
-    if (e == NULL || buf == NULL || read_size == NULL ||
-        size < (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
+    if (e == NULL || buf == NULL || read_size == NULL)
         return SOLO5_R_EINVAL;
 
     struct net_dev *n = &nets[handle];

@@ -199,6 +199,7 @@ static void virtio_main(uint32_t magic, uint32_t info)
     layout.mem_size = find_mem_size(mi);
     layout.stack_top = layout.mem_size;
     mem_alloc_init(layout.mem_size);
+    paging_init();
 
     intr_init();
     time_init();

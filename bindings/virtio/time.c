@@ -30,6 +30,7 @@
 /* Calibration interval: 20 ms of PIT ticks. Longer is more precise; the
  * whole interval is boot time. */
 #define CALIBRATION_TICKS (PIT_HZ / 50)
+#define CALIBRATION_TSC_LIMIT (1ULL << 36)
 
 #define RTC_INDEX 0x70
 #define RTC_DATA 0x71
@@ -56,10 +57,17 @@ static uint64_t measure_tsc_hz(void)
 
     uint64_t t0 = rdtsc();
     outb(PORT_B, (uint8_t)((b & ~PORT_B_SPEAKER) | PORT_B_GATE2));
-    while (!(inb(PORT_B) & PORT_B_OUT2))
-        ;
-    uint64_t t1 = rdtsc();
+    /* Bounded: a machine without a working PIT must not hang here. 2^36
+     * TSC ticks are over 10 s on any CPU of this century. */
+    uint64_t t1;
+    bool counted;
+    do {
+        counted = inb(PORT_B) & PORT_B_OUT2;
+        t1 = rdtsc();
+    } while (!counted && t1 - t0 < CALIBRATION_TSC_LIMIT);
     outb(PORT_B, b);
+    if (!counted)
+        return 0;
 
     return (t1 - t0) * PIT_HZ / CALIBRATION_TICKS;
 }
@@ -95,7 +103,9 @@ static uint64_t rtc_seconds(void)
     uint8_t r[7], prev[7];
 
     for (int tries = 0;; tries++) {
-        while (cmos_read(0x0a) & 0x80) /* update in progress */
+        /* An update takes under 2 ms; reads of a missing RTC give 0xff
+         * for ever, hence the bound. */
+        for (int spin = 0; spin < 100000 && (cmos_read(0x0a) & 0x80); spin++)
             ;
         const uint8_t regs[7] = {0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x32};
         for (int i = 0; i < 7; i++)
@@ -133,7 +143,8 @@ void time_init(void)
     uint64_t hz = measure_tsc_hz();
 
     if (hz == 0)
-        bindings_panic("cannot measure the TSC frequency against the PIT");
+        bindings_panic("cannot measure the TSC frequency: PIT channel 2 "
+                       "does not count");
     ns_per_tick = (NSEC_PER_SEC << 32) / hz;
     tick_base = rdtsc();
     wall_base = rtc_seconds() * NSEC_PER_SEC;

@@ -93,6 +93,9 @@ uint64_t mem_alloc_end(void);
 /* Guest memory size in bytes, set from the multiboot information. */
 void mem_alloc_init(uint64_t mem_size);
 
+/* Page tables with the image's segment permissions (paging.c). */
+void paging_init(void);
+
 /*
  * ---- Console and exit (serial.c, platform.c) ----
  */
