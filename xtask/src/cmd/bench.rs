@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 pub struct Flags {
     /// What to measure: build (clean, no-op and touch-one-source builds of
     /// a scratch copy of the tree); tenders (wall time and peak RSS of
-    /// solo5-spt and solo5-hvt running test_hello, beside /bin/true).
+    /// solo5-spt and solo5-hvt running test_hello, and of solo5-virtio-run
+    /// booting it in QEMU to its exit, beside /bin/true).
     #[arg(value_parser = names())]
     pub what: String,
     /// Runs per measurement.
@@ -578,18 +579,22 @@ fn bench_tenders(flags: &Flags) -> Result<Report> {
             notes.push(format!("{tname} or test_hello.{b} not built: not measured"));
             continue;
         }
-        if runners.placement(&arch, b) != crate::runner::Placement::Native {
-            notes.push(format!(
-                "{tname} test_hello.{b} does not run natively here: not measured"
-            ));
-            continue;
-        }
-        let argv = vec![
-            tender.display().to_string(),
-            uk.display().to_string(),
-            "Hello".into(),
-        ];
-        cases.push((format!("{tname} test_hello.{b}"), argv));
+        // A QEMU-booted binding: boot to exit of a whole machine, quiet.
+        let (options, how) = match runners.placement(&arch, b) {
+            crate::runner::Placement::Native => (vec![], ""),
+            crate::runner::Placement::Qemu { kvm: true } => (vec!["-q", "-H", "kvm"], " (KVM)"),
+            crate::runner::Placement::Qemu { kvm: false } => (vec!["-q", "-H", "qemu"], " (TCG)"),
+            _ => {
+                notes.push(format!(
+                    "{tname} test_hello.{b} does not run natively here: not measured"
+                ));
+                continue;
+            }
+        };
+        let mut argv = vec![tender.display().to_string()];
+        argv.extend(options.into_iter().map(String::from));
+        argv.extend([uk.display().to_string(), "Hello".into()]);
+        cases.push((format!("{tname} test_hello.{b}{how}"), argv));
     }
     let mut rows = Vec::new();
     for (what, argv) in cases {

@@ -224,7 +224,9 @@ fn remove_stale(root: &Path, plan: &plan::Plan) {
     for s in &plan.skipped {
         let layout = Layout::new(&plan.out, &s.arch);
         let stale = match s.kind {
-            plan::ProductKind::Tender => vec![layout.bin.join(&s.part)],
+            plan::ProductKind::Tender | plan::ProductKind::Script => {
+                vec![layout.bin.join(&s.part)]
+            }
             plan::ProductKind::Binding => {
                 vec![
                     layout.binding_object(&s.part),

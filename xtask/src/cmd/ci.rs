@@ -214,9 +214,10 @@ fn test_job(out: &mut String, targets: &Targets, arches: &[&String]) {
                 continue; // not landed
             }
             // CI machines' KVM is not trusted to run real guests.
-            let native = match place(b, binding.runner, *arch == build_arch, || false) {
-                Placement::Native => true,
-                Placement::Guest => false,
+            let runs = match place(binding.runner, *arch == build_arch, || false) {
+                Placement::Native => "native",
+                Placement::Guest => "guest",
+                Placement::Qemu { .. } => "qemu",
                 Placement::BuildOnly | Placement::Unavailable(_) => continue,
             };
             let mut extra: Vec<&str> = Vec::new();
@@ -228,7 +229,7 @@ fn test_job(out: &mut String, targets: &Targets, arches: &[&String]) {
                 fields: vec![
                     ("arch", arch.to_string()),
                     ("binding", b.clone()),
-                    ("runs", if native { "native" } else { "guest" }.into()),
+                    ("runs", runs.into()),
                     ("packages", packages),
                     ("multiarch", multiarch),
                 ],

@@ -215,6 +215,7 @@ struct Deb<'a> {
     package: String,
     arch: String,
     depends: Vec<String>,
+    suggests: Vec<String>,
     section: &'a str,
     description: String,
 }
@@ -245,6 +246,9 @@ fn build_deb(
     );
     if !d.depends.is_empty() {
         control.push_str(&format!("Depends: {}\n", d.depends.join(", ")));
+    }
+    if !d.suggests.is_empty() {
+        control.push_str(&format!("Suggests: {}\n", d.suggests.join(", ")));
     }
     control.push_str(&format!(
         "Section: {}\nPriority: optional\nDescription: {}\n",
@@ -374,16 +378,37 @@ fn make_host_deb(job: &Job, made: &mut Made) -> Result<()> {
         toolchains: vec![],
     };
     let entries = install::entries(job.plan, &parts)?;
+    // What the bindings' scripts it installs run.
+    let mut suggests: Vec<String> = Vec::new();
+    for b in cfg
+        .targets
+        .linux(&cfg.build_arch)
+        .into_iter()
+        .flat_map(|s| &s.bindings)
+    {
+        let binding = &cfg.targets.binding[b.get_ref()];
+        let shipped = binding.launcher.iter().chain(&binding.mkimage).any(|l| {
+            let name = crate::model::targets::script_name(l.get_ref());
+            entries
+                .iter()
+                .any(|e| e.dest == Path::new("bin").join(&name))
+        });
+        if shipped {
+            suggests.extend(binding.suggests.iter().cloned());
+        }
+    }
     let deb = Deb {
         package: NAME.into(),
         arch: build_deb_arch,
         depends: vec!["libc6".into()],
+        suggests,
         section: "utils",
         description: format!(
             "Solo5-compatible sandboxed execution environment for unikernels\n \
              The tenders that run Solo5 unikernels on {} Linux hosts \
              (solo5-hvt with KVM,\n solo5-spt in a seccomp sandbox, as \
-             built), and solo5-elftool.",
+             built), solo5-elftool, and where built the scripts that boot\n \
+             virtio unikernels in QEMU and make disk images of them.",
             cfg.build_arch
         ),
     };
@@ -437,6 +462,7 @@ fn make_cross_deb(job: &Job, a: &ArchConfig, made: &mut Made) -> Result<()> {
         package,
         arch: debian_arch(job.cfg, &job.cfg.build_arch),
         depends,
+        suggests: vec![],
         section: "devel",
         description: format!(
             "Solo5 toolchain for {arch} unikernels ({triple})\n \

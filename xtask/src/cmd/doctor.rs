@@ -322,8 +322,37 @@ fn print_can_test(
             Placement::Unavailable(why) => format!("not here: {why}"),
             Placement::Native => "natively on this machine".to_string(),
             Placement::Guest => guest_line(cfg, a, distro, want),
+            Placement::Qemu { kvm } => qemu_line(cfg, a, kvm, distro, want),
         };
         println!("  {b:<8} {line}");
+    }
+}
+
+/// The "can test" line of a binding whose unikernels are QEMU machines of
+/// their own (the arch's QEMU, found through its guest's description);
+/// QEMU's package goes to `want`.
+fn qemu_line(cfg: &Config, a: &ArchConfig, kvm: bool, distro: &str, want: &mut Wanted) -> String {
+    let accel = if kvm {
+        "with KVM".to_string()
+    } else {
+        format!("with TCG: {}", crate::runner::kvm::summary().1)
+    };
+    let Some(g) = &cfg.targets.arch[&a.arch].guest else {
+        return format!("not here: no QEMU is named for {} in targets.toml", a.arch);
+    };
+    let pkg = g
+        .qemu_packages
+        .for_distro(distro)
+        .unwrap_or(&g.qemu_packages.debian);
+    match toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot()) {
+        Some(p) => format!("in QEMU on this machine, {accel}; {} present", p.display()),
+        None => {
+            want.packages.insert(pkg.to_string());
+            format!(
+                "in QEMU on this machine, {accel}; {} absent (install {pkg})",
+                g.qemu
+            )
+        }
     }
 }
 

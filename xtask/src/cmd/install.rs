@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bin/solo5-hvt, bin/solo5-spt             tenders (one host arch)
+//! bin/solo5-virtio-{run,mkimage}           the tenders' arch's binding scripts
 //! bin/solo5-elftool                        build-machine tool
 //! bin/<arch>-solo5-none-static-{cc,ld,objcopy}
 //! include/<arch>-solo5-none-static/        solo5.h, ABI headers, compiler headers
@@ -47,7 +48,7 @@ pub struct Flags {
 /// Which parts to install.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parts {
-    /// Install the tenders of this arch.
+    /// Install the tenders (and bindings' host scripts) of this arch.
     pub tenders: Option<String>,
     pub elftool: bool,
     /// Install the toolchains (wrappers, headers, bindings) of these arches.
@@ -89,7 +90,8 @@ pub fn entries(plan: &Plan, parts: &Parts) -> Result<Vec<Entry>> {
     let outputs: Vec<&PathBuf> = plan.steps.iter().flat_map(|s| s.outputs.iter()).collect();
     let mut v = Vec::new();
     if let Some(arch) = &parts.tenders {
-        for p in plan.products_of(arch, ProductKind::Tender) {
+        let scripts = plan.products_of(arch, ProductKind::Script);
+        for p in plan.products_of(arch, ProductKind::Tender).chain(scripts) {
             v.push(Entry {
                 src: p.path.clone(),
                 dest: Path::new("bin").join(&p.name),

@@ -171,9 +171,19 @@ pub struct Binding {
     /// The tender (a `[tender.NAME]`) that runs this binding's unikernels.
     pub tender: Option<Spanned<String>>,
     pub runner: RunnerKind,
-    /// For `kvm`: the test whose unikernel decides whether this machine's
-    /// KVM can run real guests.
+    /// For `kvm` and `qemu`: the test whose unikernel decides whether
+    /// this machine's KVM can run real guests.
     pub kvm_probe: Option<String>,
+    /// For `qemu`: the host script that boots one of its unikernels in
+    /// QEMU (installed in bin/ like a tender, see [`script_name`]).
+    pub launcher: Option<Spanned<String>>,
+    /// For `qemu`: the host script that makes a bootable disk image of a
+    /// unikernel.
+    pub mkimage: Option<Spanned<String>>,
+    /// Debian packages the binding's scripts run, suggested by the .deb
+    /// that installs them.
+    #[serde(default)]
+    pub suggests: Vec<String>,
     /// The linker-script template, relative to the repository root.
     pub lds: Spanned<String>,
     pub text_start: u64,
@@ -414,8 +424,20 @@ impl Targets {
                 }
             );
         }
-        if b.kvm_probe.is_some() != (b.runner == RunnerKind::Kvm) {
-            bail!("{at}: binding.{name}: kvm_probe goes with runner = \"kvm\", and only there");
+        if b.kvm_probe.is_some() != matches!(b.runner, RunnerKind::Kvm | RunnerKind::Qemu) {
+            bail!("{at}: binding.{name}: kvm_probe goes with runner = \"kvm\" or \"qemu\", and only there");
+        }
+        if b.launcher.is_some() != (b.runner == RunnerKind::Qemu) {
+            bail!("{at}: binding.{name}: launcher goes with runner = \"qemu\" (which needs one), and only there");
+        }
+        for script in b.launcher.iter().chain(&b.mkimage) {
+            if !self.root().join(script.get_ref()).is_file() {
+                bail!(
+                    "{}: binding.{name}: script {} does not exist",
+                    self.at(text, script.span()),
+                    script.get_ref()
+                );
+            }
         }
         if !self.root().join(b.lds.get_ref()).is_file() {
             bail!(
@@ -520,6 +542,13 @@ impl Targets {
             valid.join("\n")
         )
     }
+}
+
+/// The installed name of a binding's host script: its file name without
+/// `.sh` (`tenders/virtio/solo5-virtio-run.sh` is `solo5-virtio-run`).
+pub fn script_name(path: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.strip_suffix(".sh").unwrap_or(file).to_string()
 }
 
 /// Substitutes `{arch}` in a source path.

@@ -64,6 +64,11 @@ pub struct Test {
     /// Run under this tender (a `[tender.NAME]` of targets.toml, e.g. a
     /// debug variant) instead of the binding's own.
     pub tender: Option<String>,
+    /// `qemu` bindings: boot the disk image the binding's mkimage script
+    /// makes of the unikernel (with `args` stored in it), not the
+    /// unikernel itself.
+    #[serde(default)]
+    pub mkimage: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod flags;
+pub mod scripts;
 pub mod step;
 pub mod tenders;
 pub mod unikernels;
@@ -57,6 +58,7 @@ fn plan_arch(plan: &mut Plan, cfg: &Config, a: &ArchConfig, tests: &[Test]) -> R
         && a.tools.target_objcopy.is_some();
     let mut binding_sources = BTreeMap::new();
     for bname in support.bindings.iter().map(|x| x.get_ref()) {
+        scripts::plan(plan, cfg, &a.arch, bname);
         let sources = t.binding_sources(&t.binding[bname], &a.arch);
         let skip = |reason: String| Skipped {
             arch: a.arch.clone(),

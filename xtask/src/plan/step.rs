@@ -42,6 +42,9 @@ pub struct Step {
 pub enum ProductKind {
     Binding,
     Tender,
+    /// A binding's host script (`solo5-virtio-run`), installed with the
+    /// tenders.
+    Script,
     /// A test unikernel.
     Unikernel,
 }
@@ -51,6 +54,7 @@ impl fmt::Display for ProductKind {
         f.write_str(match self {
             ProductKind::Binding => "binding",
             ProductKind::Tender => "tender",
+            ProductKind::Script => "script",
             ProductKind::Unikernel => "test",
         })
     }

@@ -5,18 +5,19 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// (native, why): whether to run natively, and the sentence that says so.
-pub fn qualify(tender: &Path, probe: Option<&Path>) -> (bool, String) {
+/// (usable, why): whether this machine's KVM runs the probe unikernel
+/// when `command` (a tender, or a launcher and its options) boots it, and
+/// the sentence that says so, ending with what follows: `outcomes` (if
+/// usable, if not).
+pub fn qualify(command: &[String], probe: Option<&Path>, outcomes: (&str, &str)) -> (bool, String) {
+    let (yes, no) = outcomes;
     if !Path::new("/dev/kvm").exists() {
-        return (
-            false,
-            "no /dev/kvm here: running tests in an emulated guest with nested KVM".into(),
-        );
+        return (false, format!("no /dev/kvm here: {no}"));
     }
     let Some(probe) = probe.filter(|p| p.exists()) else {
         return (
             false,
-            "no probe unikernel to qualify /dev/kvm: using the emulated guest".into(),
+            format!("no probe unikernel to qualify /dev/kvm: {no}"),
         );
     };
     let name = probe
@@ -25,16 +26,14 @@ pub fn qualify(tender: &Path, probe: Option<&Path>) -> (bool, String) {
         .unwrap_or_default();
     let out = Command::new("timeout")
         .arg("20")
-        .arg(tender)
+        .args(command)
         .arg(probe)
         .stdin(Stdio::null())
         .output();
     match out {
         Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).contains("SUCCESS") => (
             true,
-            format!(
-                "this machine's /dev/kvm ran the probe {name} correctly: running tests natively"
-            ),
+            format!("this machine's /dev/kvm ran the probe {name} correctly: {yes}"),
         ),
         Ok(o) => {
             let text = format!(
@@ -51,13 +50,10 @@ pub fn qualify(tender: &Path, probe: Option<&Path>) -> (bool, String) {
                 .to_string();
             (
                 false,
-                format!("this machine's /dev/kvm failed the probe {name} ({line}): running tests in an emulated guest with nested KVM"),
+                format!("this machine's /dev/kvm failed the probe {name} ({line}): {no}"),
             )
         }
-        Err(e) => (
-            false,
-            format!("cannot run the probe {name} ({e}): using the emulated guest"),
-        ),
+        Err(e) => (false, format!("cannot run the probe {name} ({e}): {no}")),
     }
 }
 

@@ -62,6 +62,15 @@ pub fn parse(data: &[u8]) -> Result<Elf> {
     })
 }
 
+/// The names of the devices a unikernel's manifest note declares, in its
+/// order (empty when it has none).
+pub fn manifest_devices(data: &[u8]) -> Result<Vec<String>> {
+    let r = Reader::parse(data).map_err(|e| anyhow!("{e}"))?;
+    let m = elftool::notes::read_manifest(&r).map_err(|e| anyhow!("{e}"))?;
+    Ok(m.map(|m| m.devices.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default())
+}
+
 /// The NUL-separated strings of the `.comment` section (which compilers
 /// and linkers record their identity in), if the file has one.
 pub fn comment_strings(data: &[u8]) -> Result<Vec<String>> {

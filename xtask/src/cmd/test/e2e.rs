@@ -7,7 +7,10 @@
 //! installed `solo5-elftool`, linked for each binding with the installed
 //! wrappers and run with the installed tender: natively for spt on the
 //! build machine, in the arch's emulated guest otherwise (hvt, and every
-//! foreign arch, whose tenders come from that arch's tarball). Each
+//! foreign arch, whose tenders come from that arch's tarball), and for a
+//! binding booted by QEMU (virtio) with the installed `solo5-virtio-run`,
+//! then again from the disk image the installed `solo5-virtio-mkimage`
+//! makes of it. Each
 //! installed tender is also given a disk image and a tap by descriptor by
 //! a shell script, for a unikernel that uses both (e2e_fds.rs).
 //!
@@ -17,6 +20,7 @@ use super::{e2e_fds, tapfd};
 use crate::cmd::{dist, install};
 use crate::model::config::Config;
 use crate::model::layout::solo5_triple;
+use crate::model::targets::script_name;
 use crate::plan::{Plan, ProductKind};
 use crate::runner::{guest, Placement, Runners};
 use crate::util::process;
@@ -242,10 +246,21 @@ fn check_debs(made: &dist::Made) -> Result<String> {
 }
 
 fn run_native(work: &Path, bins: &[PathBuf], tender: &Path, unikernel: &Path) -> Result<String> {
+    let args = [unikernel.as_os_str(), ARG.as_ref()];
+    run_installed(work, bins, tender, &args)
+}
+
+/// Runs an installed program that boots a unikernel, which must print
+/// [`EXPECT`] and exit 0.
+fn run_installed(
+    work: &Path,
+    bins: &[PathBuf],
+    tender: &Path,
+    args: &[&std::ffi::OsStr],
+) -> Result<String> {
     let start = Instant::now();
     let mut child = clean(&tender.display().to_string(), work, bins)
-        .arg(unikernel)
-        .arg(ARG)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -255,9 +270,9 @@ fn run_native(work: &Path, bins: &[PathBuf], tender: &Path, unikernel: &Path) ->
         if child.try_wait()?.is_some() {
             break;
         }
-        if start.elapsed() > Duration::from_secs(30) {
+        if start.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
-            bail!("{} did not finish in 30 s", tender.display());
+            bail!("{} did not finish in 120 s", tender.display());
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -276,6 +291,56 @@ fn run_native(work: &Path, bins: &[PathBuf], tender: &Path, unikernel: &Path) ->
         );
     }
     Ok(format!("{:.2}s", start.elapsed().as_secs_f64()))
+}
+
+/// The hypervisor option of the launcher of a `qemu` binding.
+fn hypervisor(kvm: bool) -> &'static str {
+    if kvm {
+        "kvm"
+    } else {
+        "qemu"
+    }
+}
+
+/// Boots the unikernel with the installed launcher of a `qemu` binding.
+fn run_qemu(
+    work: &Path,
+    bins: &[PathBuf],
+    launcher: &Path,
+    unikernel: &Path,
+    kvm: bool,
+) -> Result<String> {
+    let args = [
+        "-H".as_ref(),
+        hypervisor(kvm).as_ref(),
+        unikernel.as_os_str(),
+        ARG.as_ref(),
+    ];
+    let took = run_installed(work, bins, launcher, &args)?;
+    Ok(format!("{took}, {}", if kvm { "KVM" } else { "TCG" }))
+}
+
+/// Makes a disk image of the unikernel (its argument stored in it) with
+/// the installed mkimage script, then boots it with the launcher.
+fn boot_image(
+    work: &Path,
+    bins: &[PathBuf],
+    mkimage: &Path,
+    launcher: &Path,
+    unikernel: &Path,
+    kvm: bool,
+) -> Result<String> {
+    let image = work.join("hello-virtio.img");
+    let mut make = clean(&mkimage.display().to_string(), work, bins);
+    make.arg(&image)
+        .arg(unikernel)
+        .arg(ARG)
+        .stdin(Stdio::null());
+    process::all_output(&mut make).with_context(|| format!("{} failed", mkimage.display()))?;
+    let args = ["-H".as_ref(), hypervisor(kvm).as_ref(), image.as_os_str()];
+    let took = run_installed(work, bins, launcher, &args);
+    let _ = std::fs::remove_file(&image);
+    took
 }
 
 /// The name of the check of one (arch, binding).
@@ -377,11 +442,12 @@ fn run_arch(
     let mut batch = GuestBatch::default();
     for (b, uk) in &unikernels {
         let name = check_name(&kit.arch, b);
-        let tname = cfg.targets.binding[b]
-            .tender
-            .as_ref()
-            .map(|t| format!("solo5-{}", t.get_ref()))
-            .unwrap_or_default();
+        let binding = &cfg.targets.binding[b];
+        let tname = match (&binding.tender, &binding.launcher) {
+            (Some(t), _) => format!("solo5-{}", t.get_ref()),
+            (None, Some(l)) => script_name(l.get_ref()),
+            (None, None) => String::new(),
+        };
         let tender = kit.tenders.join(&tname);
         if !tender.exists() {
             let why = format!("{tname} for {} was not built", kit.arch);
@@ -400,6 +466,19 @@ fn run_arch(
                 if let Some((tapfd, netblk)) = &fds {
                     let v = e2e_fds::run_native(work, bins, tapfd, &tender, &netblk[b]);
                     out.push((e2e_fds::check_name(&kit.arch, b), v));
+                }
+            }
+            Placement::Qemu { kvm } => {
+                out.push((name, verdict_of(run_qemu(work, bins, &tender, uk, kvm))));
+                let mkimage = binding.mkimage.as_ref();
+                if let Some(m) = mkimage.map(|m| kit.tenders.join(script_name(m.get_ref()))) {
+                    let name = format!(
+                        "e2e {} {b}: the installed {} image boots",
+                        kit.arch,
+                        script_name(&m.display().to_string())
+                    );
+                    let v = verdict_of(boot_image(work, bins, &m, &tender, uk, kvm));
+                    out.push((name, v));
                 }
             }
             Placement::Guest => {

@@ -14,6 +14,7 @@ pub mod tapfd;
 use crate::cmd::build;
 use crate::model::config::{self, Config};
 use crate::model::layout::{self, Layout};
+use crate::model::targets::script_name;
 use crate::model::tests::{self as testspec, Test};
 use crate::plan::{Plan, ProductKind};
 use crate::runner::{guest, Placement, Runners};
@@ -174,6 +175,8 @@ struct Cell<'a> {
     tender: PathBuf,
     unikernel: PathBuf,
     placement: Placement,
+    /// How a cell of a `qemu` binding boots.
+    qemu: Option<native::Qemu>,
 }
 
 /// Every cell of `arch` this machine can run; the others are tallied as
@@ -226,9 +229,16 @@ fn collect_cells<'a>(
                     tally.skip(&name, why);
                     continue;
                 }
-                Placement::Native | Placement::Guest => {}
+                Placement::Native | Placement::Guest | Placement::Qemu { .. } => {}
             }
-            if let Some(why) = missing_tool(t, &placement) {
+            if let Some(why) = plan.skip_reason(arch, ProductKind::Binding, b) {
+                tally.skip(
+                    &name,
+                    &format!("the {b} binding was not built: {}", why.reason),
+                );
+                continue;
+            }
+            if let Some(why) = missing_tool(cfg, arch, t, &placement) {
                 if std::env::var("CI").as_deref() == Ok("true") {
                     tally.fail(&name, &format!("{why} (CI must run every cell)"));
                 } else {
@@ -246,17 +256,20 @@ fn collect_cells<'a>(
                 None => runners.tender(arch, b),
             };
             let Some(tender) = tender.filter(|p| p.exists()) else {
-                let tname = t.tender.clone().unwrap_or_else(|| {
-                    cfg.targets.binding[b]
-                        .tender
-                        .as_ref()
-                        .map(|t| t.get_ref().clone())
-                        .unwrap_or_default()
-                });
+                let binding = &cfg.targets.binding[b];
+                let tname = t
+                    .tender
+                    .clone()
+                    .or_else(|| binding.tender.as_ref().map(|x| x.get_ref().clone()));
+                let (kind, part) = match (tname, &binding.launcher) {
+                    (Some(t), _) => (ProductKind::Tender, format!("solo5-{t}")),
+                    (None, Some(l)) => (ProductKind::Script, script_name(l.get_ref())),
+                    (None, None) => (ProductKind::Tender, "its tender".into()),
+                };
                 let why = plan
-                    .skip_reason(arch, ProductKind::Tender, &format!("solo5-{tname}"))
+                    .skip_reason(arch, kind, &part)
                     .map(|s| s.to_string())
-                    .unwrap_or_else(|| format!("solo5-{tname} was not built"));
+                    .unwrap_or_else(|| format!("{part} was not built"));
                 tally.skip(&name, &why);
                 continue;
             };
@@ -269,12 +282,40 @@ fn collect_cells<'a>(
                 None => root
                     .join(layout.unikernel(t.source(), t.unikernel_from.as_deref().unwrap_or(b))),
             };
+            let qemu = match (&placement, t.mkimage) {
+                (Placement::Qemu { kvm }, false) => Some(native::Qemu {
+                    kvm: *kvm,
+                    mkimage: None,
+                }),
+                (Placement::Qemu { kvm }, true) => match runners.mkimage(arch, b) {
+                    Some(m) if m.exists() => Some(native::Qemu {
+                        kvm: *kvm,
+                        mkimage: Some(m),
+                    }),
+                    _ => {
+                        tally.fail(
+                            &name,
+                            &format!("the {b} binding has no mkimage script built"),
+                        );
+                        continue;
+                    }
+                },
+                (_, true) => {
+                    tally.fail(
+                        &name,
+                        "mkimage applies to bindings with runner = \"qemu\" only",
+                    );
+                    continue;
+                }
+                (_, false) => None,
+            };
             cells.push(Cell {
                 name,
                 test: t,
                 tender,
                 unikernel,
                 placement,
+                qemu,
             });
         }
     }
@@ -282,20 +323,40 @@ fn collect_cells<'a>(
 }
 
 /// A build-machine tool the cell needs that is not installed, as the
-/// reason to skip it: gdb reads cores wherever they were written; native
-/// network cells need iproute2 and ping (the guest has busybox's).
-fn missing_tool(t: &Test, placement: &Placement) -> Option<String> {
+/// reason to skip it: gdb reads cores wherever they were written; cells
+/// on this machine with network need iproute2 and ping (the guest has
+/// busybox's); QEMU cells need the arch's QEMU, and a disk image cell the
+/// tools of the binding's mkimage script.
+fn missing_tool(cfg: &Config, arch: &str, t: &Test, placement: &Placement) -> Option<String> {
     let mut needs = Vec::new();
     if t.expect_core {
         needs.push(("gdb", "gdb"));
     }
-    if !t.nets.is_empty() && *placement == Placement::Native {
+    let here = matches!(placement, Placement::Native | Placement::Qemu { .. });
+    if !t.nets.is_empty() && here {
         needs.push(("ip", "iproute2"));
         if t.ping.is_some() {
             needs.push(("ping", "iputils-ping"));
         }
     }
-    let env = toolchain::detect::env_snapshot();
+    if t.mkimage {
+        // What solo5-virtio-mkimage runs (it looks in sbin too).
+        needs.extend([
+            ("sfdisk", "fdisk"),
+            ("mkfs.fat", "dosfstools"),
+            ("mcopy", "mtools"),
+            ("syslinux", "syslinux"),
+        ]);
+    }
+    let guest = cfg.targets.arch[arch].guest.as_ref();
+    if let (Placement::Qemu { .. }, Some(g)) = (placement, guest) {
+        needs.push((g.qemu.as_str(), g.qemu_packages.debian.as_str()));
+    }
+    let mut env = toolchain::detect::env_snapshot();
+    if t.mkimage {
+        let path = env.get("PATH").cloned().unwrap_or_default();
+        env.insert("PATH".into(), format!("{path}:/usr/sbin:/sbin"));
+    }
     needs
         .into_iter()
         .find(|(tool, _)| toolchain::detect::resolve(tool, &env).is_none())
@@ -317,9 +378,9 @@ fn run_cells(
 ) -> Result<()> {
     let (native, guest_cells): (Vec<_>, Vec<_>) = cells
         .into_iter()
-        .partition(|c| c.placement == Placement::Native);
+        .partition(|c| c.placement != Placement::Guest);
     for c in &native {
-        match native::run_native(c.test, &c.tender, &c.unikernel, scratch)
+        match native::run_native(c.test, &c.tender, &c.unikernel, scratch, c.qemu.as_ref())
             .and_then(|o| judge::judge(c.test, &o))
         {
             Ok(elapsed) => tally.pass(&c.name, &format!(" {:.2}s", elapsed.as_secs_f64())),

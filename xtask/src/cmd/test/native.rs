@@ -6,7 +6,7 @@
 use super::fds::Inherited;
 use super::judge::Outcome;
 use crate::model::tests::{Ping, Test};
-use crate::util::process;
+use crate::util::{elf, process};
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
@@ -102,6 +102,88 @@ fn command_line(
     Ok(argv)
 }
 
+/// How a cell of a `qemu` binding boots (its `tender` is the binding's
+/// launcher script).
+#[derive(Debug, Clone)]
+pub struct Qemu {
+    /// KVM, or TCG emulation (the launcher's `-H kvm` / `-H qemu`).
+    pub kvm: bool,
+    /// The script that makes a bootable disk image, for a test that boots
+    /// one.
+    pub mkimage: Option<PathBuf>,
+}
+
+/// The block devices of a cell in the order its unikernel's manifest
+/// declares them: a virtio unikernel matches devices to the manifest by
+/// their PCI order, which is the order of the launcher's options. Names
+/// the manifest lacks keep tests.toml's order, at the end.
+fn blocks_in_manifest_order<'t>(t: &'t Test, unikernel: &Path) -> Vec<(&'t String, u64)> {
+    let declared = std::fs::read(unikernel)
+        .ok()
+        .and_then(|data| elf::manifest_devices(&data).ok())
+        .unwrap_or_default();
+    let mut v: Vec<(&String, u64)> = t.blocks.iter().map(|(n, s)| (n, *s)).collect();
+    v.sort_by_key(|(n, _)| declared.iter().position(|d| d == *n).unwrap_or(usize::MAX));
+    v
+}
+
+/// The launcher's command line for a cell of a `qemu` binding (behind
+/// `ip netns exec` when it has taps, so QEMU opens them there), with block
+/// images created in `scratch`. `boot` is the unikernel, or the disk image
+/// made of it.
+pub fn qemu_command_line(
+    t: &Test,
+    launcher: &Path,
+    unikernel: &Path,
+    boot: &Path,
+    scratch: &Path,
+    ns: Option<&str>,
+    kvm: bool,
+) -> Result<Vec<String>> {
+    let mut argv: Vec<String> = Vec::new();
+    if let Some(ns) = ns {
+        argv.extend(["ip", "netns", "exec", ns].map(String::from));
+    }
+    argv.push(launcher.display().to_string());
+    argv.extend(["-H".into(), if kvm { "kvm" } else { "qemu" }.into()]);
+    if let Some(mem) = t.mem {
+        argv.extend(["-m".into(), mem.to_string()]);
+    }
+    for (name, size) in blocks_in_manifest_order(t, unikernel) {
+        let p = scratch.join(format!("{}-{name}.img", t.name));
+        let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+        f.set_len(size).context("cannot size block image")?;
+        argv.extend(["-d".into(), p.display().to_string()]);
+    }
+    for i in 0..t.nets.len() {
+        argv.extend(["-n".into(), format!("tap{i}")]);
+    }
+    argv.push(boot.display().to_string());
+    // The image holds its arguments.
+    if boot == unikernel && !t.args.is_empty() {
+        argv.push("--".into());
+        argv.extend(t.args.iter().cloned());
+    }
+    Ok(argv)
+}
+
+/// Makes the bootable disk image of a cell's unikernel (its arguments
+/// stored in it) with the binding's mkimage script.
+fn make_image(t: &Test, mkimage: &Path, unikernel: &Path, scratch: &Path) -> Result<PathBuf> {
+    let image = scratch.join(format!("{}.disk", t.name));
+    let mut cmd = Command::new("timeout");
+    cmd.arg("300").arg(mkimage).arg(&image).arg(unikernel);
+    cmd.args(&t.args).stdin(Stdio::null());
+    process::all_output(&mut cmd).with_context(|| {
+        format!(
+            "{} could not make a disk image of {}",
+            mkimage.display(),
+            unikernel.display()
+        )
+    })?;
+    Ok(image)
+}
+
 /// Pings every net's unikernel address from inside the namespace; the
 /// first failure, as a message.
 fn ping_all(t: &Test, ns: &NetNs, ping: &Ping) -> Result<Option<String>> {
@@ -131,8 +213,15 @@ fn ping_all(t: &Test, ns: &NetNs, ping: &Ping) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// Runs one cell on this machine.
-pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> Result<Outcome> {
+/// Runs one cell on this machine: its tender, or for a `qemu` binding its
+/// launcher.
+pub fn run_native(
+    t: &Test,
+    tender: &Path,
+    unikernel: &Path,
+    scratch: &Path,
+    qemu: Option<&Qemu>,
+) -> Result<Outcome> {
     let ns = if t.nets.is_empty() {
         None
     } else {
@@ -144,15 +233,25 @@ pub fn run_native(t: &Test, tender: &Path, unikernel: &Path, scratch: &Path) -> 
     std::fs::create_dir_all(&cell_dir)
         .with_context(|| format!("cannot create {}", cell_dir.display()))?;
     let mut fds = Inherited::default();
-    let argv = command_line(
-        t,
-        tender,
-        unikernel,
-        scratch,
-        &cell_dir,
-        ns.as_ref(),
-        &mut fds,
-    )?;
+    let argv = match qemu {
+        Some(q) => {
+            let boot = match &q.mkimage {
+                Some(m) => make_image(t, m, unikernel, scratch)?,
+                None => unikernel.to_path_buf(),
+            };
+            let ns = ns.as_ref().map(|n| n.name.as_str());
+            qemu_command_line(t, tender, unikernel, &boot, scratch, ns, q.kvm)?
+        }
+        None => command_line(
+            t,
+            tender,
+            unikernel,
+            scratch,
+            &cell_dir,
+            ns.as_ref(),
+            &mut fds,
+        )?,
+    };
 
     let log = scratch.join(format!("{}.log", t.name));
     let out = File::create(&log).context("cannot create the test log")?;
@@ -215,4 +314,61 @@ pub fn find_core(dir: &Path) -> Option<PathBuf> {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("core."))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test(text: &str) -> Test {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn qemu_cells_map_devices_to_launcher_options() {
+        let t = test(
+            r#"
+            name = "x"
+            source = "net"
+            bindings = ["virtio"]
+            nets = ["a", "b"]
+            mem = 64
+            args = ["--solo5:quiet", "10"]
+            blocks = { storage2 = 512, storage10 = 1024 }
+            "#,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (l, u) = (Path::new("/b/solo5-virtio-run"), Path::new("/t/u"));
+        let argv = qemu_command_line(&t, l, u, u, dir.path(), Some("ns1"), false).unwrap();
+        let img = |n: &str| dir.path().join(format!("x-{n}.img")).display().to_string();
+        let mut want: Vec<String> = ["ip", "netns", "exec", "ns1", "/b/solo5-virtio-run"]
+            .iter()
+            .chain(&["-H", "qemu", "-m", "64", "-d"])
+            .map(|s| s.to_string())
+            .collect();
+        // Without a manifest to read, tests.toml's order.
+        want.extend([img("storage10"), "-d".into(), img("storage2")]);
+        want.extend(
+            [
+                "-n",
+                "tap0",
+                "-n",
+                "tap1",
+                "/t/u",
+                "--",
+                "--solo5:quiet",
+                "10",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(argv, want);
+        assert_eq!(std::fs::metadata(img("storage10")).unwrap().len(), 1024);
+
+        // A disk image holds its arguments; KVM when told.
+        let image = Path::new("/s/x.disk");
+        let argv = qemu_command_line(&t, l, u, image, dir.path(), None, true).unwrap();
+        assert_eq!(argv[..3], ["/b/solo5-virtio-run", "-H", "kvm"]);
+        assert_eq!(argv.last().map(String::as_str), Some("/s/x.disk"));
+        assert!(!argv.iter().any(|a| a == "--"));
+    }
 }
