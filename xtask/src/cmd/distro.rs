@@ -126,12 +126,12 @@ pub fn files(t: &Targets, version: &str, rust_version: &str, epoch: u64) -> Vec<
         },
         File {
             path: "debian/copyright".into(),
-            text: COPYRIGHT.into(),
+            text: copyright(rfc2822(epoch).split(' ').nth(3).unwrap_or("1970")),
             mode: 0o644,
         },
         File {
             path: "debian/solo5-ng.lintian-overrides".into(),
-            text: TENDERS_OVERRIDES.into(),
+            text: tenders_overrides(),
             mode: 0o644,
         },
         File {
@@ -289,10 +289,12 @@ override_dh_clean:
     )
 }
 
-const COPYRIGHT: &str =
-    "solo5-ng: a Solo5-compatible sandboxed execution environment for unikernels.
+/// debian/copyright; `year` is the release's (SOURCE_DATE_EPOCH's).
+fn copyright(year: &str) -> String {
+    format!(
+        "solo5-ng: a Solo5-compatible sandboxed execution environment for unikernels.
 
-Copyright (c) the solo5-ng developers.
+Copyright (c) {year} the solo5-ng developers.
 
 License: ISC
 
@@ -310,18 +312,51 @@ License: ISC
 
 The include/ directories of the toolchain packages also hold the C
 compiler's own freestanding headers (stddef.h, stdint.h, the intrinsics),
-copied at build time from the compiler the package was built with; they
-are under that compiler's licence (for GCC: GPL-3+ with the GCC Runtime
-Library Exception, see /usr/share/doc/gcc/copyright).
+copied at build time from the compiler the package was built with, under
+that compiler's licence: for GCC, the GNU General Public License version
+3 or later with the GCC Runtime Library Exception 3.1 (the GPL is in
+/usr/share/common-licenses/GPL-3).
 
 solo5-elftool is linked with Rust crates vendored in the source tarball
-(vendor/), each under the licence in its Cargo.toml (MIT or Apache-2.0).
-";
+(vendor/), each under the licence its Cargo.toml names (MIT or
+Apache-2.0; the latter is in /usr/share/common-licenses/Apache-2.0).
+"
+    )
+}
 
-const TENDERS_OVERRIDES: &str = "";
+/// Lintian tags every package has, with the reasons (lintian shows the
+/// comment above an override).
+fn common_overrides(package: &str) -> String {
+    format!(
+        "# Built from the upstream source release, not uploaded to Debian: there is no
+# ITP bug to close (a Debian maintainer's own changelog entry closes theirs).
+{package}: initial-upload-closes-no-bugs
+"
+    )
+}
 
-fn cross_overrides(_arch: &str) -> String {
-    String::new()
+fn tenders_overrides() -> String {
+    format!(
+        "{}# The tenders document their options with --help (and docs/tender-cli.md in
+# the source); solo5-elftool with --help. No manual pages are written yet.
+{NAME}: no-manual-page [usr/bin/solo5-*]
+",
+        common_overrides(NAME)
+    )
+}
+
+fn cross_overrides(arch: &str) -> String {
+    let p = cross_package(arch);
+    format!(
+        "{}# The wrappers take the options of the compiler and linker they run, plus
+# -z solo5-abi=BINDING (docs/packaging.md in the source).
+{p}: no-manual-page [usr/bin/{arch}-solo5-none-static-*]
+# The bindings are freestanding objects linked into {arch} unikernels, not
+# programs of this machine: built on another arch they are foreign by design.
+{p}: binary-from-other-architecture [usr/lib/{arch}-solo5-none-static/*]
+",
+        common_overrides(&p)
+    )
 }
 
 fn spec(
