@@ -311,6 +311,23 @@ fn source_tarball_is_reproducible_builds_offline_and_packages() {
         debs_built = Some((l, debs));
     }
 
+    // What `cargo xtask dist` packs, from the same build (before
+    // rpmbuild, which removes the tree it unpacked when done).
+    let mut cmd = cargo_xtask(&tree, &target, &["dist"]);
+    cmd.env("SOLO5_BUILD_DIR", &build)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    let log = must(&mut offline(cmd, &home));
+    let dist = lists(&files_ending(&build.join("dist"), ".deb"), deb_list);
+    assert!(
+        dist.contains_key("solo5-ng") && dist.contains_key(&cross(build_arch())),
+        "{log}"
+    );
+    assert!(
+        dist["solo5-ng"].contains("/usr/bin/solo5-elftool")
+            && dist[&cross(build_arch())].contains(&format!("/usr/lib/{triple}/solo5_hvt.o")),
+        "{}",
+        show(&dist)
+    );
     // The RPMs, from the tarball: %prep unpacks it again at the same path
     // (`_builddir`), so the build finds its outputs up to date.
     let mut rpms_built = None;
@@ -347,22 +364,6 @@ fn source_tarball_is_reproducible_builds_offline_and_packages() {
         rpms_built = Some(l);
     }
 
-    // What `cargo xtask dist` packs, from the same build.
-    let mut cmd = cargo_xtask(&tree, &target, &["dist"]);
-    cmd.env("SOLO5_BUILD_DIR", &build)
-        .env("SOURCE_DATE_EPOCH", "1700000000");
-    let log = must(&mut offline(cmd, &home));
-    let dist = lists(&files_ending(&build.join("dist"), ".deb"), deb_list);
-    assert!(
-        dist.contains_key("solo5-ng") && dist.contains_key(&cross(build_arch())),
-        "{log}"
-    );
-    assert!(
-        dist["solo5-ng"].contains("/usr/bin/solo5-elftool")
-            && dist[&cross(build_arch())].contains(&format!("/usr/lib/{triple}/solo5_hvt.o")),
-        "{}",
-        show(&dist)
-    );
     if let Some((debs, files)) = &debs_built {
         assert!(
             debs == &dist,
