@@ -484,6 +484,57 @@ mod tests {
     }
 
     #[test]
+    fn every_linux_arch_has_its_packages_and_the_version_is_stamped() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets.toml");
+        let t = Targets::load(&path).unwrap();
+        let f = files(&t, "0.1.0+git.v1-4-gabc", "1.89", 1_700_000_000);
+        let get = |p: &str| {
+            f.iter()
+                .find(|x| x.path == std::path::Path::new(p))
+                .unwrap_or_else(|| panic!("no {p}"))
+                .text
+                .clone()
+        };
+        let (control, rules, spec) = (
+            get("debian/control"),
+            get("debian/rules"),
+            get("solo5-ng.spec"),
+        );
+        let arches = linux_arches(&t);
+        assert!(!arches.is_empty());
+        for (arch, _) in &arches {
+            let pkg = cross_package(arch);
+            assert!(
+                control.contains(&format!("\nPackage: {pkg}\n")),
+                "{control}"
+            );
+            let deb = &t.arch[arch].debian_arch;
+            assert!(
+                rules.contains(&format!("NATIVE.{deb} := {pkg}\n")),
+                "{rules}"
+            );
+            assert!(
+                rules.contains(&format!("TARGET.{pkg} := {arch}\n")),
+                "{rules}"
+            );
+            let short = pkg.strip_prefix("solo5-ng-").unwrap();
+            assert!(spec.contains(&format!("%package {short}\n")), "{spec}");
+            assert!(spec.contains(&format!("-f {pkg}.files\n")), "{spec}");
+        }
+        assert!(get("debian/changelog").starts_with("solo5-ng (0.1.0+git.v1.4.gabc-1) unstable;"));
+        assert!(spec.contains("\nVersion: 0.1.0+git.v1.4.gabc\n"), "{spec}");
+        assert!(
+            spec.contains("%global upstream_version 0.1.0+git.v1-4-gabc\n"),
+            "{spec}"
+        );
+        assert!(control.contains("rustc (>= 1.89)"), "{control}");
+        // make wants every recipe line to start with a tab.
+        for l in rules.lines().filter(|l| l.starts_with(' ')) {
+            assert!(l.trim().is_empty(), "recipe line without a tab: {l:?}");
+        }
+    }
+
+    #[test]
     fn descriptions_wrap_at_80_columns() {
         let w = wrap(&"word ".repeat(40));
         assert!(
