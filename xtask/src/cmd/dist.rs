@@ -84,6 +84,69 @@ fn package_arch(arch: &str) -> String {
     arch.replace('_', "-")
 }
 
+/// The name of the package holding one arch's toolchain.
+pub fn cross_package(arch: &str) -> String {
+    format!("{NAME}-cross-{}", package_arch(arch))
+}
+
+/// The split every packaging shares (these .debs, the Debian source
+/// package, the RPM spec): `solo5-ng` holds the tenders of the build
+/// machine's arch and solo5-elftool; `solo5-ng-cross-ARCH` holds that
+/// arch's toolchain (wrappers, headers, bindings).
+pub fn package_parts(cfg: &Config, name: &str) -> Result<Parts> {
+    if name == NAME {
+        return Ok(Parts {
+            tenders: Some(cfg.build_arch.clone()),
+            elftool: true,
+            toolchains: vec![],
+        });
+    }
+    for arch in cfg.targets.arch.keys() {
+        if name != cross_package(arch) {
+            continue;
+        }
+        if !cfg.arches.iter().any(|a| &a.arch == arch) {
+            bail!("package {name} holds the {arch} toolchain: add `--target {arch}`");
+        }
+        return Ok(Parts {
+            tenders: None,
+            elftool: false,
+            toolchains: vec![arch.clone()],
+        });
+    }
+    let mut valid = vec![NAME.to_string()];
+    valid.extend(cfg.targets.arch.keys().map(|a| cross_package(a)));
+    bail!(
+        "unknown package {name:?}: the packages are {}",
+        valid.join(", ")
+    )
+}
+
+/// The Debian packages a package's toolchain wrappers need: those that own
+/// the compilers, linkers and objcopy they run (found with `dpkg -S`).
+pub fn tool_packages(cfg: &Config, parts: &Parts) -> Vec<String> {
+    let mut depends = Vec::new();
+    for a in cfg
+        .arches
+        .iter()
+        .filter(|a| parts.toolchains.contains(&a.arch))
+    {
+        let tools = [
+            a.tools.target_cc.as_ref().map(|c| c.path.clone()),
+            a.tools.target_ld.as_ref().map(|l| l.path.clone()),
+            a.tools.target_objcopy.as_ref().map(|o| o.path.clone()),
+        ];
+        for t in tools.into_iter().flatten() {
+            for p in owning_packages(&t) {
+                if !depends.contains(&p) {
+                    depends.push(p);
+                }
+            }
+        }
+    }
+    depends
+}
+
 /// SOURCE_DATE_EPOCH, else the time of the last commit, else now.
 pub fn source_date_epoch(root: &Path) -> Result<u64> {
     if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
@@ -372,11 +435,7 @@ fn make_host_deb(job: &Job, made: &mut Made) -> Result<()> {
         ));
         return Ok(());
     }
-    let parts = Parts {
-        tenders: Some(cfg.build_arch.clone()),
-        elftool: true,
-        toolchains: vec![],
-    };
+    let parts = package_parts(cfg, NAME)?;
     let entries = install::entries(job.plan, &parts)?;
     // What the bindings' scripts it installs run.
     let mut suggests: Vec<String> = Vec::new();
@@ -426,12 +485,8 @@ fn make_host_deb(job: &Job, made: &mut Made) -> Result<()> {
 
 /// One arch's toolchain (wrappers, headers, bindings), for this machine.
 fn make_cross_deb(job: &Job, a: &ArchConfig, made: &mut Made) -> Result<()> {
-    let parts = Parts {
-        tenders: None,
-        elftool: false,
-        toolchains: vec![a.arch.clone()],
-    };
-    let package = format!("{NAME}-cross-{}", package_arch(&a.arch));
+    let package = cross_package(&a.arch);
+    let parts = package_parts(job.cfg, &package)?;
     let entries = match install::entries(job.plan, &parts) {
         Ok(e) => e,
         Err(e) => {
@@ -440,18 +495,7 @@ fn make_cross_deb(job: &Job, a: &ArchConfig, made: &mut Made) -> Result<()> {
         }
     };
     let mut depends = vec![format!("{NAME} (= {})", job.deb_version)];
-    let tools = [
-        a.tools.target_cc.as_ref().map(|c| c.path.clone()),
-        a.tools.target_ld.as_ref().map(|l| l.path.clone()),
-        a.tools.target_objcopy.as_ref().map(|o| o.path.clone()),
-    ];
-    for t in tools.into_iter().flatten() {
-        for p in owning_packages(&t) {
-            if !depends.contains(&p) {
-                depends.push(p);
-            }
-        }
-    }
+    depends.extend(tool_packages(job.cfg, &parts));
     let triple = solo5_triple(&a.arch);
     let bindings: Vec<String> = job
         .plan
@@ -544,6 +588,22 @@ fn vendor(dir: &Path) -> Result<()> {
     std::fs::write(&config, text).with_context(|| format!("cannot write {}", config.display()))
 }
 
+/// The workspace's `rust-version` (the minimum Rust it builds with).
+fn rust_version(root: &Path) -> Result<String> {
+    let path = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: toml::Table = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", path.display()))?;
+    doc.get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("rust-version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .with_context(|| format!("{} has no workspace.package.rust-version", path.display()))
+}
+
 /// `solo5-ng-VERSION.tar.gz` in `out_dir`: the git-tracked files, VERSION,
 /// and vendor/ with the source replacement, reproducibly.
 pub fn source_tarball(root: &Path, out_dir: &Path) -> Result<PathBuf> {
@@ -560,6 +620,14 @@ pub fn source_tarball(root: &Path, out_dir: &Path) -> Result<PathBuf> {
             .with_context(|| format!("cannot copy {}", rel.display()))?;
     }
     std::fs::write(tree.join("VERSION"), format!("{version}\n")).context("cannot write VERSION")?;
+    let targets = crate::model::config::load_targets(root)?;
+    for f in crate::cmd::distro::files(&targets, &version, &rust_version(root)?, epoch) {
+        let to = tree.join(&f.path);
+        std::fs::create_dir_all(to.parent().context("no parent")?)?;
+        std::fs::write(&to, &f.text).with_context(|| format!("cannot write {}", to.display()))?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(f.mode))
+            .with_context(|| format!("cannot set the mode of {}", to.display()))?;
+    }
     vendor(&tree)?;
     normalise(&tree, epoch)?;
     let out = out_dir.join(format!("{name}.tar.gz"));

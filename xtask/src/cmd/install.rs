@@ -43,6 +43,20 @@ pub struct Flags {
     /// solo5-elftool.
     #[arg(long)]
     pub no_tenders: bool,
+    /// Only the files of one package of `cargo xtask dist`'s split:
+    /// `solo5-ng` (tenders, solo5-elftool) or `solo5-ng-cross-ARCH` (that
+    /// arch's toolchain), for distro packaging (debian/rules, the spec).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["tools_only", "no_tenders"])]
+    pub package: Option<String>,
+    /// Also write the installed paths (under PREFIX, without DESTDIR) to
+    /// FILE, one a line, sorted; the directories the files alone own
+    /// (below PREFIX/bin, include and lib) end with `/`.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Also add `solo5:Depends=` to the Debian substvars FILE: the
+    /// packages that own the compilers the installed wrappers run.
+    #[arg(long, value_name = "FILE")]
+    pub debian_substvars: Option<PathBuf>,
 }
 
 /// Which parts to install.
@@ -223,6 +237,33 @@ pub fn destination(destdir: Option<&Path>, prefix: &Path) -> Result<PathBuf> {
     })
 }
 
+/// The manifest of `--manifest`: every installed path under `prefix`, and
+/// the directories below `prefix/bin`, `include` and `lib` that the
+/// entries create (with a trailing `/`), which a package owns; `bin/`,
+/// `include/` and `lib/` themselves belong to the system.
+pub fn manifest(prefix: &Path, list: &[Entry]) -> String {
+    let mut lines = std::collections::BTreeSet::new();
+    for e in list {
+        lines.insert(prefix.join(&e.dest).display().to_string());
+        let mut dir = e.dest.parent();
+        while let Some(d) = dir.filter(|d| d.components().count() >= 2) {
+            lines.insert(format!("{}/", prefix.join(d).display()));
+            dir = d.parent();
+        }
+    }
+    lines.into_iter().map(|l| l + "\n").collect()
+}
+
+/// Writes `text` to a temp name next to `path`, then renames it.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".solo5-tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
+
 fn env_path(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
         .filter(|v| !v.is_empty())
@@ -239,17 +280,35 @@ pub fn run(flags: Flags) -> Result<i32> {
     let dest = destination(destdir.as_deref(), &prefix)?;
     let (cfg, plan) = build::build_with(&flags.build, true)?;
     let all: Vec<String> = cfg.arches.iter().map(|a| a.arch.clone()).collect();
-    let parts = Parts {
-        tenders: if flags.no_tenders {
-            None
-        } else {
-            Some(tender_arch(&cfg)?)
+    let parts = match &flags.package {
+        Some(name) => crate::cmd::dist::package_parts(&cfg, name)?,
+        None => Parts {
+            tenders: if flags.no_tenders {
+                None
+            } else {
+                Some(tender_arch(&cfg)?)
+            },
+            elftool: true,
+            toolchains: if flags.tools_only { vec![] } else { all },
         },
-        elftool: true,
-        toolchains: if flags.tools_only { vec![] } else { all },
     };
     let list = entries(&plan, &parts)?;
     copy_entries(&cfg.root, &list, &dest)?;
+    if let Some(file) = &flags.manifest {
+        write_atomic(file, &manifest(&prefix, &list))?;
+    }
+    if let Some(file) = &flags.debian_substvars {
+        let depends = crate::cmd::dist::tool_packages(&cfg, &parts).join(", ");
+        let mut text = std::fs::read_to_string(file).unwrap_or_default();
+        text.retain(|c| c != '\r');
+        let mut lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("solo5:Depends="))
+            .collect();
+        let ours = format!("solo5:Depends={depends}");
+        lines.push(&ours);
+        write_atomic(file, &format!("{}\n", lines.join("\n")))?;
+    }
     for e in &list {
         println!("{:04o} {}", e.mode, prefix.join(&e.dest).display());
     }
@@ -285,6 +344,26 @@ mod tests {
         );
         let e = destination(None, Path::new("usr")).unwrap_err();
         assert!(e.to_string().contains("absolute"), "{e}");
+    }
+
+    #[test]
+    fn manifest_lists_files_and_the_directories_they_own() {
+        let e = |dest: &str| Entry {
+            src: PathBuf::from("x"),
+            dest: PathBuf::from(dest),
+            mode: 0o644,
+        };
+        let list = [
+            e("bin/solo5-hvt"),
+            e("include/t/sub/a.h"),
+            e("include/t/b.h"),
+            e("lib/t/solo5_hvt.o"),
+        ];
+        assert_eq!(
+            manifest(Path::new("/usr"), &list),
+            "/usr/bin/solo5-hvt\n/usr/include/t/\n/usr/include/t/b.h\n\
+             /usr/include/t/sub/\n/usr/include/t/sub/a.h\n/usr/lib/t/\n/usr/lib/t/solo5_hvt.o\n"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod build;
 pub mod ci;
 pub mod dist;
+pub mod distro;
 pub mod doctor;
 pub mod install;
 pub mod test;

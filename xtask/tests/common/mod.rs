@@ -365,9 +365,16 @@ pub fn shared_cargo_target(name: &str) -> PathBuf {
 pub fn cargo_xtask(dir: &Path, target_dir: &Path, args: &[&str]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.arg("xtask")
-        .args(args)
-        .current_dir(dir)
+    cmd.arg("xtask").args(args);
+    as_user(&mut cmd, dir, target_dir);
+    cmd
+}
+
+/// Makes `cmd` run in `dir` as a user's would: `target_dir` as
+/// CARGO_TARGET_DIR, no stdin, no SOLO5_XTASK_ROOT, none of the ambient
+/// toolchain variables, cargo's own variables of this test run removed.
+pub fn as_user(cmd: &mut Command, dir: &Path, target_dir: &Path) {
+    cmd.current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir)
         .stdin(Stdio::null());
     for v in TOOL_ENV
@@ -382,7 +389,6 @@ pub fn cargo_xtask(dir: &Path, target_dir: &Path, args: &[&str]) -> Command {
             cmd.env_remove(&*k);
         }
     }
-    cmd
 }
 
 /// Runs a command that must succeed; returns its stdout and stderr.
