@@ -5,5 +5,6 @@ pub mod build;
 pub mod ci;
 pub mod dist;
 pub mod doctor;
+pub mod fuzz;
 pub mod install;
 pub mod test;
