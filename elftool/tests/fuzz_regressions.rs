@@ -108,3 +108,74 @@ fn the_lossy_name_finding_is_still_open() {
         ),
     }
 }
+
+/// The fuzz targets' model of "compile": the note `manifest_note` builds
+/// for the host's layout is byte for byte what the host C compiler makes
+/// of `gen-manifest`'s C for the same manifests (every committed JSON seed
+/// that is valid).
+#[test]
+fn the_encoder_is_what_the_c_compiler_emits() {
+    if std::process::Command::new("cc")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no C compiler (cc) in CI"
+        );
+        eprintln!("SKIP the_encoder_is_what_the_c_compiler_emits: no C compiler (cc)");
+        return;
+    }
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../include");
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-encoder-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut checked = 0;
+    for file in inputs(&fuzz_dir().join("corpus/elftool_manifest")) {
+        let Ok(m) = elftool::manifest::parse(&std::fs::read(&file).unwrap()) else {
+            continue;
+        };
+        let (src, obj) = (dir.join("m.c"), dir.join("m.o"));
+        std::fs::write(&src, elftool::manifest::to_c(&m)).unwrap();
+        let out = std::process::Command::new("cc")
+            .arg("-c")
+            .arg("-I")
+            .arg(&include)
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let data = std::fs::read(&obj).unwrap();
+        let elf = elftool::elf::Elf::parse(&data).unwrap();
+        let shape = props::SHAPES
+            .into_iter()
+            .find(|s| {
+                s.class == elf.header.class
+                    && s.endian == elf.header.endian
+                    && elftool::notes::MftLayout::for_elf(s.class, s.machine)
+                        == elftool::notes::MftLayout::for_elf(elf.header.class, elf.header.machine)
+            })
+            .expect("a shape with the host's layout");
+        let sections = elf.section_headers().unwrap();
+        let note = sections
+            .iter()
+            .find(|sh| elf.section_name(&sections, sh) == Some(b".note.solo5.manifest"))
+            .expect("the manifest note section");
+        let bytes = elf.slice(note.offset as usize, note.size as usize).unwrap();
+        assert_eq!(
+            bytes,
+            &props::manifest_note(shape, &m)[..],
+            "{}",
+            file.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} valid JSON seeds");
+}
