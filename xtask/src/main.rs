@@ -9,7 +9,7 @@ mod runner;
 mod util;
 
 use clap::{Parser, Subcommand};
-use cmd::{bench, build, ci, dist, doctor, install, test};
+use cmd::{bench, build, ci, dist, doctor, fuzz, install, test};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +38,8 @@ enum Command {
     Dist(dist::Flags),
     /// Generate the CI workflow under ci/ from targets.toml (--check: fail if stale).
     Ci(ci::Flags),
+    /// Build and run the fuzz targets (elftool's and the tenders'); --replay: committed inputs only.
+    Fuzz(fuzz::Flags),
 }
 
 fn main() {
@@ -50,6 +52,7 @@ fn main() {
         Command::Dist(f) => dist::run(f),
         Command::Ci(f) => ci::run(f),
         Command::Bench(f) => bench::run(f),
+        Command::Fuzz(f) => fuzz::run(f),
     };
     match result {
         Ok(code) => std::process::exit(code),

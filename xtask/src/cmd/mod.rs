@@ -6,5 +6,6 @@ pub mod ci;
 pub mod dist;
 pub mod distro;
 pub mod doctor;
+pub mod fuzz;
 pub mod install;
 pub mod test;
