@@ -88,27 +88,6 @@ fn the_round_trip_encoder_is_what_the_reader_reads() {
     }
 }
 
-/// A tripwire for the one known gap the targets tolerate (see
-/// `lossy_names` in elftool/fuzz/src/lib.rs): while it fails, the gap is
-/// still open; once the reader refuses non-UTF-8 names this fails, saying
-/// what to do.
-#[test]
-fn the_lossy_name_finding_is_still_open() {
-    let input = fuzz_dir().join("findings/elftool_notes/lossy-name-grows");
-    let data = std::fs::read(&input).expect("the finding's input");
-    let elf_bytes = props::elf_with_notes(props::SHAPES[usize::from(data[0])], &data[1..]);
-    let elf = elftool::elf::Elf::parse(&elf_bytes).unwrap();
-    match elftool::notes::read_manifest(&elf) {
-        Ok(Some(m)) if props::lossy_names(&m) => {}
-        other => panic!(
-            "{} no longer reads with a lossy name ({other:?}): the gap is closed; delete \
-             lossy_names() from elftool/fuzz/src/lib.rs and move the input to \
-             elftool/fuzz/regressions/elftool_notes/",
-            input.display()
-        ),
-    }
-}
-
 /// The fuzz targets' model of "compile": the note `manifest_note` builds
 /// for the host's layout is byte for byte what the host C compiler makes
 /// of `gen-manifest`'s C for the same manifests (every committed JSON seed

@@ -263,22 +263,8 @@ fn check_manifest_reader(elf: &Elf<'_>) {
     if let Ok(Some(m)) = notes::read_manifest(elf) {
         assert!(m.devices.len() < 64, "more devices than entries");
         check_query_json(&m);
-        if !lossy_names(&m) {
-            check_note_round_trip(&m);
-        }
+        check_note_round_trip(&m);
     }
-}
-
-/// KNOWN GAP, open (issue 15, "one manifest validator"): `read_manifest`
-/// accepts device names that are not UTF-8 and decodes them lossily, so
-/// `query-manifest` prints a name (U+FFFD for each bad byte) that is not
-/// the one in the file, and may be longer than a name can be; re-encoded,
-/// it no longer reads back. The input that shows it is
-/// `findings/elftool_notes/lossy-name-grows`. When the reader refuses such
-/// names, delete this function, move that input to `regressions/`, and
-/// the round trip covers every manifest again.
-pub fn lossy_names(m: &Manifest) -> bool {
-    m.devices.iter().any(|d| d.name.contains('\u{fffd}'))
 }
 
 /// Whether `part` is a sub-slice of `whole`.
