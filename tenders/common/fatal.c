@@ -201,13 +201,14 @@ static void put_formatted(struct msg *m, const char *fmt, va_list ap)
     }
 }
 
-static void vmessage(const char *fmt, va_list ap, const char *suffix)
+static void vmessage(const char *prefix, const char *fmt, va_list ap,
+                     const char *suffix)
 {
     struct msg m = {.len = 0};
 
     fflush(stdout);
     put_quoted(&m, tender_prog, QUOTE_MAX, true);
-    MSG_ADD(&m, ": ");
+    MSG_ADD(&m, ": %s", prefix);
     put_formatted(&m, fmt, ap);
     if (suffix != NULL)
         MSG_ADD(&m, ": %s", suffix);
@@ -226,7 +227,7 @@ void die(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vmessage(fmt, ap, NULL);
+    vmessage("", fmt, ap, NULL);
     va_end(ap);
     exit(1);
 }
@@ -237,7 +238,7 @@ void die_errno(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vmessage(fmt, ap, why);
+    vmessage("", fmt, ap, why);
     va_end(ap);
     exit(1);
 }
@@ -247,6 +248,11 @@ void warn_msg(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vmessage(fmt, ap, NULL);
+    vmessage("", fmt, ap, NULL);
     va_end(ap);
+}
+
+void vwarn_prefixed(const char *prefix, const char *fmt, va_list ap)
+{
+    vmessage(prefix, fmt, ap, NULL);
 }

@@ -9,6 +9,7 @@
 #ifndef TENDER_COMMON_H
 #define TENDER_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,10 @@ extern const char *tender_prog;
 void die(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void die_errno(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void warn_msg(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* warn_msg() with a fixed prefix after the program name; the prefix is not
+ * quoted or shortened (it is ours, not the input's). */
+void vwarn_prefixed(const char *prefix, const char *fmt, va_list ap)
+    PRINTF_LIKE(2, 0);
 
 /*
  * ---- Argument helpers (args.c) ----

@@ -58,10 +58,7 @@ static void run_halt_hooks(struct tender *t, int status, const void *cookie)
 static void NORETURN vcrash(struct tender *t, const char *prefix,
                             const char *fmt, va_list ap)
 {
-    char msg[512];
-
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    warn_msg("%s%s", prefix, msg);
+    vwarn_prefixed(prefix, fmt, ap);
     run_halt_hooks(t, 255, NULL);
     exit(255);
 }
