@@ -30,9 +30,16 @@ static void check_entry(struct mft *mft, unsigned i)
     if (e->attached || !all_zero(&e->u, sizeof e->u) ||
         !all_zero(&e->b, sizeof e->b))
         fuzz_fail("entry %u: host fields not cleared", i);
-    if (e->type == MFT_RESERVED_FIRST) {
-        if (i != 0)
-            fuzz_fail("entry %u: reserved type accepted past entry 0", i);
+    /* Entry 0 is exactly the first reserved type; past it, reserved types
+     * (for later use) are skipped, as Solo5 does: never a device. */
+    if (i == 0) {
+        if (e->type != MFT_RESERVED_FIRST)
+            fuzz_fail("entry 0: type %u accepted", (unsigned)e->type);
+        return;
+    }
+    if (e->type >= MFT_RESERVED_FIRST) {
+        if (mft_lookup(mft, e->name) == e)
+            fuzz_fail("entry %u: a reserved entry is found by name", i);
         return;
     }
     if (e->type != MFT_DEV_BLOCK_BASIC && e->type != MFT_DEV_NET_BASIC)
@@ -75,13 +82,13 @@ void fuzz_check_mft(struct mft *mft, size_t size)
                   (unsigned)mft->entries);
     for (unsigned i = 0; i < mft->entries; i++) {
         check_entry(mft, i);
-        devices += mft->e[i].type != MFT_RESERVED_FIRST;
+        devices += mft->e[i].type < MFT_RESERVED_FIRST;
     }
     if (FUZZ_TRY(mft_check_all_attached(mft, "fuzz")) != (devices == 0))
         fuzz_fail("mft_check_all_attached() is wrong about %u devices",
                   devices);
     for (unsigned i = 0; i < mft->entries; i++) {
-        if (mft->e[i].type != MFT_RESERVED_FIRST)
+        if (mft->e[i].type < MFT_RESERVED_FIRST)
             check_claims(mft, i);
     }
     if (!FUZZ_TRY(mft_check_all_attached(mft, "fuzz")))
