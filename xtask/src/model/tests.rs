@@ -86,6 +86,11 @@ fn default_ping_size() -> u32 {
 }
 
 impl Test {
+    /// The cell's hang guard in seconds (`timeout_secs`, default 30).
+    pub fn timeout(&self) -> u64 {
+        self.timeout_secs.unwrap_or(30)
+    }
+
     /// The unikernel is built from sources (not a tender-input case).
     pub fn has_source(&self) -> bool {
         self.tender_input.is_none()

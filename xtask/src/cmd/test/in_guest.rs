@@ -164,7 +164,7 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
                 "ping -c {} -s {} -w {} {} 10.0.{}.2",
                 p.count,
                 p.size,
-                t.timeout_secs.unwrap_or(30),
+                t.timeout(),
                 if p.flood { "-A -q" } else { "-i 0.2" },
                 i + 1
             ));
@@ -190,7 +190,7 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
         setup,
         during,
         fetch,
-        timeout_secs: t.timeout_secs.unwrap_or(30),
+        timeout_secs: t.timeout(),
     }
 }
 

@@ -196,7 +196,7 @@ fn ping_all(t: &Test, ns: &NetNs, ping: &Ping) -> Result<Option<String>> {
         // -A paces a flood by the replies (never more than one request
         // unanswered), so a slow, loaded machine loses nothing; -w is only
         // a hang guard, as long as the cell's own timeout.
-        cmd.args(["-w", &t.timeout_secs.unwrap_or(30).to_string()]);
+        cmd.args(["-w", &t.timeout().to_string()]);
         cmd.args(if ping.flood {
             ["-A", "-q"]
         } else {
@@ -269,7 +269,7 @@ pub fn run_native(
         (Some(ns), Some(ping)) => ping_all(t, ns, ping)?,
         _ => None,
     };
-    let timeout = t.timeout_secs.unwrap_or(30);
+    let timeout = t.timeout();
     let status = loop {
         if let Some(s) = child.try_wait()? {
             break Some(s);
