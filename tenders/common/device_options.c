@@ -168,3 +168,10 @@ void devopt_parse_all(struct tender *t, char **argv, int first,
             die("unknown option %s (see --help)", arg);
     }
 }
+
+void devopt_reset(void)
+{
+    memset(sector_size_given, 0, sizeof sector_size_given);
+    memset(macs, 0, sizeof macs);
+    nmacs = 0;
+}

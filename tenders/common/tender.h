@@ -109,6 +109,13 @@ bool devopt_net(struct mft *mft, const char *file, const char *arg);
 void devopt_net_macs(struct mft *mft);
 
 /*
+ * Forgets every option seen so far. A tender parses one command line and
+ * never needs it; a harness that feeds many command lines to one process
+ * does.
+ */
+void devopt_reset(void);
+
+/*
  * ---- Manifest (mft.c) ----
  */
 

@@ -10,19 +10,16 @@
  * it). When the options are accepted, every device is attached with a
  * usable block size or MAC, and the memory size is whole MBs within the
  * maximum.
- *
- * device_options.c keeps its option state in file-scope statics that a
- * tender never needs to reset; the harness includes the file so that it
- * can reset them between inputs. It is the same file the tenders compile.
+ * Between inputs devopt_reset() forgets the options of the last one.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/device_options.c"
 #include "fuzz_mft_props.h"
 #include "fuzz_support.h"
 #include "module.h"
+#include "tender.h"
 
 #define MAX_ARGS 64
 #define MAX_MEM_MB 4096ULL
@@ -119,9 +116,7 @@ static void version(void)
 
 static void reset(void)
 {
-    memset(sector_size_given, 0, sizeof sector_size_given);
-    memset(macs, 0, sizeof macs);
-    nmacs = 0;
+    devopt_reset();
     if (mft == NULL) {
         mft = calloc(1, MFT_SIZE(NDEVICES + 1));
         if (mft == NULL)
