@@ -1,6 +1,8 @@
 //! Detection results cached as human-readable TOML in the target's build
 //! directory. Re-detected when the request (flags, relevant environment
-//! variables) changes or any probed tool file's path, size or mtime does.
+//! variables) changes, any probed tool file's path, size or mtime does, or
+//! a directory of PATH gains or loses an entry (its mtime moves): a better
+//! compiler installed later is then found without deleting the cache.
 //!
 //! Only complete results are cached: every role has its tools and there is
 //! no problem. A result with something missing is not reused, because what
@@ -32,10 +34,13 @@ struct CacheFile {
     prober: Option<ToolStamp>,
     request: Request,
     tools: Vec<ToolStamp>,
+    /// The directories of the request's PATH that exist.
+    #[serde(default)]
+    search_dirs: Vec<ToolStamp>,
     toolchains: Toolchains,
 }
 
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 fn stamp(path: &Path) -> Option<ToolStamp> {
     // Follow symlinks: /usr/bin/gcc -> gcc-12 changes when the target does.
@@ -51,6 +56,17 @@ fn stamp(path: &Path) -> Option<ToolStamp> {
         size: meta.len(),
         mtime_ns,
     })
+}
+
+/// Stamps of the PATH directories detection searched. Taken after
+/// detection: a compiler installed while it ran is seen by the next
+/// change to the directory at the latest.
+fn search_dirs(req: &Request) -> Vec<ToolStamp> {
+    let path = req.env.get("PATH").map(String::as_str).unwrap_or("");
+    std::env::split_paths(path)
+        .filter(|d| !d.as_os_str().is_empty())
+        .filter_map(|d| stamp(&d))
+        .collect()
 }
 
 fn prober() -> Option<ToolStamp> {
@@ -93,6 +109,7 @@ pub fn load_or_detect(req: &Request, cache_path: &Path) -> Result<(Toolchains, O
         prober: prober(),
         request: req.clone(),
         tools: tc.tool_paths().iter().filter_map(|p| stamp(p)).collect(),
+        search_dirs: search_dirs(req),
         toolchains: tc.clone(),
     };
     let mut text = String::from(
@@ -112,6 +129,7 @@ fn load(req: &Request, cache_path: &Path) -> Option<Toolchains> {
         || file.prober != prober()
         || file.request != *req
         || !file.toolchains.complete()
+        || file.search_dirs != search_dirs(req)
     {
         return None;
     }

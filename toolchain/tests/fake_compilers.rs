@@ -421,6 +421,37 @@ fn a_complete_result_is_cached_and_reused() {
 }
 
 #[test]
+fn a_tool_installed_later_on_path_is_probed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let cc = write_fake(dir.path(), &gcc("gcc-12", 12));
+    let req = complete_request(dir.path(), &cc);
+    let cache_path = dir.path().join("out/toolchain.toml");
+    let (_, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Probed);
+    let (_, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Cached);
+
+    // A package drops a new compiler into a PATH directory: no probed
+    // tool changed, but detection may now choose differently. The
+    // directory's mtime is set explicitly: a coarse file-system clock
+    // could leave it unchanged within one tick.
+    write_fake(dir.path(), &gcc("x86_64-linux-gnu-gcc-14", 14));
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::open(dir.path())
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let (_, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(
+        origin,
+        Origin::Probed,
+        "a new file on PATH did not re-probe"
+    );
+    let (_, origin) = cache::load_or_detect(&req, &cache_path).unwrap();
+    assert_eq!(origin, Origin::Cached);
+}
+
+#[test]
 fn a_missing_ability_gained_later_is_seen_without_deleting_the_cache() {
     let dir = tempfile::tempdir().unwrap();
     let cc = write_fake_with(dir.path(), &gcc("gcc-12", 12), HEADERS_UNLESS_MARKED);
