@@ -12,6 +12,26 @@
 #include "module.h"
 #include "tender.h"
 
+const char devopt_block_usage[] =
+    "  --block:NAME=PATH   attach file or block device PATH as block device "
+    "NAME\n"
+    "  --block:NAME=@FD    attach the file or block device open read-write "
+    "as\n"
+    "                      descriptor FD\n"
+    "  --block-sector-size:NAME=N\n"
+    "                      sector (block) size of NAME in bytes: a power of "
+    "two,\n"
+    "                      512 to 32768 (default: 512); the size of NAME must "
+    "be\n"
+    "                      a multiple of it\n";
+
+const char devopt_net_usage[] =
+    "  --net:NAME=TAP      attach existing tap interface TAP as network "
+    "device NAME\n"
+    "  --net:NAME=@FD      attach the tap device open as descriptor FD\n"
+    "  --net-mac:NAME=MAC  MAC address of NAME (default: random, locally "
+    "administered)\n";
+
 /* Entries whose sector size an option chose (by manifest index). */
 static bool sector_size_given[MFT_MAX_ENTRIES];
 

@@ -85,6 +85,10 @@ struct tender;
 void devopt_parse_all(struct tender *t, char **argv, int first,
                       uint64_t max_mem_mb, uint64_t *mem_size);
 
+/* The --help text of the block and of the net options. */
+extern const char devopt_block_usage[];
+extern const char devopt_net_usage[];
+
 /* Largest --block-sector-size: Solo5's manifest holds it in 16 bits. */
 #define DEVOPT_MAX_SECTOR_SIZE 32768
 

@@ -114,17 +114,7 @@ static void policy(struct sc_policy *p, const struct tender_policy_in *in)
 
 static const struct tender_module block_module = {
     .name = "block",
-    .usage = "  --block:NAME=PATH   attach file or block device PATH as block "
-             "device NAME\n"
-             "  --block:NAME=@FD    attach the file or block device open "
-             "read-write as\n"
-             "                      descriptor FD\n"
-             "  --block-sector-size:NAME=N\n"
-             "                      sector (block) size of NAME in bytes: a "
-             "power of two,\n"
-             "                      512 to 32768 (default: 512); the size of "
-             "NAME must be\n"
-             "                      a multiple of it\n",
+    .usage = devopt_block_usage,
     .handle_arg = handle_arg,
     .setup = setup,
     .policy = policy,

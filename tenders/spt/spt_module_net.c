@@ -53,12 +53,7 @@ static void policy(struct sc_policy *p, const struct tender_policy_in *in)
 
 static const struct tender_module net_module = {
     .name = "net",
-    .usage = "  --net:NAME=TAP      attach existing tap interface TAP as "
-             "network device NAME\n"
-             "  --net:NAME=@FD      attach the tap device open as descriptor "
-             "FD\n"
-             "  --net-mac:NAME=MAC  MAC address of NAME (default: random, "
-             "locally administered)\n",
+    .usage = devopt_net_usage,
     .handle_arg = handle_arg,
     .setup = setup,
     .policy = policy,
