@@ -574,7 +574,7 @@ mod tests {
             |v: &[Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect::<Vec<_>>();
         assert_eq!(
             names(&t.linux("x86_64").unwrap().bindings),
-            ["hvt", "spt", "virtio", "stub"]
+            ["hvt", "spt", "virtio", "xen", "stub"]
         );
         assert_eq!(names(&t.linux("ppc64le").unwrap().tenders), ["spt"]);
         assert_eq!(t.compilers.min_gcc, 9);

@@ -1,0 +1,163 @@
+/*
+ * solo5-ng: Solo5-compatible unikernel execution environment.
+ * SPDX-License-Identifier: ISC
+ *
+ * xen.h: internals of the xen binding. The unikernel is a PVH guest: it
+ * owns an x86_64 PC (shared code in common/pc_x86_64.h) and talks to the
+ * hypervisor through hypercalls, the shared info page and event channels,
+ * and to its devices through shared rings. docs/xen.md is the contract.
+ *
+ * The structures below carry the layouts of Xen's public interface
+ * (xen/include/public/), written out for the few fields we use.
+ */
+
+#ifndef BINDINGS_XEN_H
+#define BINDINGS_XEN_H
+
+#include "common/bindings.h"
+#include "common/pc_x86_64.h"
+
+#pragma GCC visibility push(hidden)
+
+/*
+ * ---- Hypercalls (hypercall.c, pvh_x86_64.S) ----
+ */
+
+#define HYPERVISOR_memory_op 12
+#define HYPERVISOR_grant_table_op 20
+#define HYPERVISOR_sched_op 29
+#define HYPERVISOR_event_channel_op 32
+#define HYPERVISOR_hvm_op 34
+
+#define DOMID_SELF 0x7ff0U
+
+/* Xen's error numbers are Linux's, negated. */
+#define XEN_ENOSYS 38
+
+/* Finds Xen's CPUID leaves and has it fill in the hypercall page. False
+ * if this is not a Xen (or Xen-emulating) hypervisor. */
+bool hypercall_init(void);
+
+long hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/* An HVM parameter of our own domain (HVM_PARAM_*); panics on error. */
+uint64_t hvm_param(uint32_t index);
+int hvm_set_param(uint32_t index, uint64_t value);
+
+#define HVM_PARAM_CALLBACK_IRQ 0
+#define HVM_PARAM_STORE_PFN 1
+#define HVM_PARAM_STORE_EVTCHN 2
+#define HVM_PARAM_CONSOLE_PFN 17
+#define HVM_PARAM_CONSOLE_EVTCHN 18
+
+/* Asks the hypervisor to end the domain (SHUTDOWN_*). */
+void sched_shutdown(unsigned reason);
+
+#define SHUTDOWN_poweroff 0
+#define SHUTDOWN_crash 3
+
+/*
+ * ---- Shared info and event channels (evtchn.c) ----
+ */
+
+struct vcpu_time_info {
+    uint32_t version;
+    uint32_t pad0;
+    uint64_t tsc_timestamp;
+    uint64_t system_time;
+    uint32_t tsc_to_system_mul;
+    int8_t tsc_shift;
+    uint8_t flags;
+    uint8_t pad1[2];
+};
+
+struct vcpu_info {
+    uint8_t evtchn_upcall_pending;
+    uint8_t evtchn_upcall_mask;
+    uint8_t pad[6];
+    uint64_t evtchn_pending_sel;
+    uint64_t cr2, pad2;
+    struct vcpu_time_info time;
+};
+
+#define EVTCHN_WORDS 64
+#define EVTCHN_PORTS (EVTCHN_WORDS * 64)
+
+struct shared_info {
+    struct vcpu_info vcpu_info[32];
+    uint64_t evtchn_pending[EVTCHN_WORDS];
+    uint64_t evtchn_mask[EVTCHN_WORDS];
+    uint32_t wc_version;
+    uint32_t wc_sec;
+    uint32_t wc_nsec;
+    uint32_t wc_sec_hi;
+    /* arch_shared_info follows; unused */
+};
+
+typedef uint32_t evtchn_port_t;
+
+/* Maps the shared info page and has event channel upcalls delivered on
+ * interrupt line XEN_UPCALL_IRQ. */
+void evtchn_init(void);
+
+#define XEN_UPCALL_IRQ 0
+#define XEN_TIMER_IRQ 1
+#define XEN_SPURIOUS_IRQ 15
+
+/* The shared info page, once evtchn_init() has mapped it. */
+extern volatile struct shared_info *shared_info;
+
+/* Notifies the other end of (port). */
+void evtchn_send(evtchn_port_t port);
+
+/* Lets events on (port) interrupt us (and wake intr_wait()). */
+void evtchn_unmask(evtchn_port_t port);
+
+/* True (and forgets it) if an event arrived on (port) since the last
+ * call. Call with interrupts disabled, i.e. outside intr_wait(). */
+bool evtchn_take(evtchn_port_t port);
+
+/* The upcall handler (interrupt line XEN_UPCALL_IRQ). */
+void evtchn_upcall(void);
+
+/*
+ * ---- Console (console.c) ----
+ */
+
+void console_init(void);
+void console_write(const char *buf, size_t n);
+/* Waits (a bounded time) until the console backend has taken every byte
+ * written: the exit must not cut off the last lines. */
+void console_flush(void);
+
+/*
+ * ---- Clocks and the wake-up timer (time.c) ----
+ */
+
+/* Reads the PV clock and sets up the local APIC timer. */
+void time_init(void);
+
+/* Arms the timer to interrupt at monotonic time (deadline), or a little
+ * earlier. */
+void time_arm_timer(solo5_time_t deadline);
+
+/* The timer's interrupt handler (line XEN_TIMER_IRQ). */
+void time_timer_irq(void);
+
+/*
+ * ---- Devices (devices.c) ----
+ */
+
+/* Matches the manifest's devices to the domain's; panics if any is
+ * missing. */
+void devices_init(void);
+
+/* Handles of network devices with frames waiting. */
+solo5_handle_set_t net_ready(void);
+
+/* Closes the devices before the domain ends. */
+void devices_close(void);
+
+#pragma GCC visibility pop
+
+#endif /* BINDINGS_XEN_H */
