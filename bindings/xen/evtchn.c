@@ -110,3 +110,25 @@ void evtchn_unmask(evtchn_port_t port)
         bindings_panic("cannot unmask event channel %u: error %ld",
                        (unsigned)port, rc);
 }
+
+#define EVTCHNOP_alloc_unbound 6
+
+struct evtchn_alloc_unbound {
+    uint16_t dom, remote_dom;
+    evtchn_port_t port;
+};
+
+evtchn_port_t evtchn_alloc(uint16_t remote_domid)
+{
+    struct evtchn_alloc_unbound a = {.dom = DOMID_SELF,
+                                     .remote_dom = remote_domid};
+    long rc = hypercall(HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
+                        (uintptr_t)&a, 0);
+
+    if (rc != 0)
+        bindings_panic("cannot allocate an event channel for domain %u: "
+                       "error %ld",
+                       (unsigned)remote_domid, rc);
+    evtchn_unmask(a.port);
+    return a.port;
+}

@@ -24,7 +24,6 @@
  */
 
 #define HYPERVISOR_memory_op 12
-#define HYPERVISOR_grant_table_op 20
 #define HYPERVISOR_sched_op 29
 #define HYPERVISOR_event_channel_op 32
 #define HYPERVISOR_hvm_op 34
@@ -113,6 +112,9 @@ void evtchn_send(evtchn_port_t port);
 /* Lets events on (port) interrupt us (and wake intr_wait()). */
 void evtchn_unmask(evtchn_port_t port);
 
+/* A new event channel for (remote_domid) to bind to, unmasked. */
+evtchn_port_t evtchn_alloc(uint16_t remote_domid);
+
 /* True (and forgets it) if an event arrived on (port) since the last
  * call. Call with interrupts disabled, i.e. outside intr_wait(). */
 bool evtchn_take(evtchn_port_t port);
@@ -143,6 +145,71 @@ void time_arm_timer(solo5_time_t deadline);
 
 /* The timer's interrupt handler (line XEN_TIMER_IRQ). */
 void time_timer_irq(void);
+
+/* Waits until (ready)(arg) holds, at most (timeout_ns) nanoseconds; false
+ * if it still does not. (ready) runs with interrupts disabled. */
+bool xen_wait(bool (*ready)(void *), void *arg, uint64_t timeout_ns);
+
+/* How long we wait for a backend (xenstore, a device) to answer before we
+ * give up on it: a hang guard far beyond its normal pace, even on a
+ * loaded machine. */
+#define BACKEND_TIMEOUT_NS (30ULL * 1000000000ULL)
+
+/*
+ * ---- Xenstore (xenstore.c) ----
+ */
+
+void xenstore_init(void);
+
+/* Reads (path) (relative paths are under our domain's home) into (buf),
+ * NUL-terminated; false if it does not exist or does not fit. */
+bool xs_read(const char *path, char *buf, size_t size);
+
+/* Reads (path) as a decimal number. */
+bool xs_read_u64(const char *path, uint64_t *value);
+
+/* Writes (value) to (path). */
+bool xs_write(const char *path, const char *value);
+
+/* Lists the children of (path) into (buf), each NUL-terminated; returns
+ * the bytes used, or -1. */
+int xs_directory(const char *path, char *buf, size_t size);
+
+/*
+ * ---- Grant table (gnttab.c) ----
+ */
+
+typedef uint32_t grant_ref_t;
+
+void gnttab_init(void);
+
+/* Lets domain (domid) map the page at (addr) (read-only if (readonly)),
+ * for good. */
+grant_ref_t gnttab_grant(uint16_t domid, const void *addr, bool readonly);
+
+/*
+ * ---- Devices (devices.c, block.c, net.c) ----
+ */
+
+/* The frontend's side of the xenbus state handshake. */
+enum xenbus_state {
+    XENBUS_INITIALISING = 1,
+    XENBUS_INIT_WAIT = 2,
+    XENBUS_INITIALISED = 3,
+    XENBUS_CONNECTED = 4,
+    XENBUS_CLOSING = 5,
+    XENBUS_CLOSED = 6,
+};
+
+/* Writes our state for the device whose xenstore directory is (fe). */
+bool xenbus_set_state(const char *fe, enum xenbus_state state);
+
+/* Waits until the backend at (be) reaches (state) or passes it; false on
+ * time out (with what it did reach in (*seen)). */
+bool xenbus_wait_state(const char *be, enum xenbus_state state, uint64_t *seen);
+
+/* Sets up the blkfront of vbd (id) for manifest entry (e) at (handle). */
+void block_attach(const char *id, struct mft_entry *e, solo5_handle_t handle);
 
 /*
  * ---- Devices (devices.c) ----
