@@ -20,19 +20,9 @@
 
 #include "xen.h"
 
-#define XENMEM_add_to_physmap 7
-#define XENMAPSPACE_shared_info 0
 #define EVTCHNOP_send 4
 #define EVTCHNOP_unmask 9
 #define CALLBACK_TYPE_VECTOR (2ULL << 56)
-
-struct xen_add_to_physmap {
-    uint16_t domid;
-    uint16_t size;
-    uint32_t space;
-    uint64_t idx;
-    uint64_t gpfn;
-};
 
 volatile struct shared_info *shared_info;
 
@@ -41,14 +31,7 @@ static uint64_t fired[EVTCHN_WORDS];
 void evtchn_init(void)
 {
     void *page = mem_alloc_pages(PAGE_SIZE);
-    struct xen_add_to_physmap xatp = {
-        .domid = DOMID_SELF,
-        .space = XENMAPSPACE_shared_info,
-        .idx = 0,
-        .gpfn = (uintptr_t)page >> 12,
-    };
-    long rc = hypercall(HYPERVISOR_memory_op, XENMEM_add_to_physmap,
-                        (uintptr_t)&xatp, 0);
+    long rc = physmap_add(XENMAPSPACE_shared_info, 0, page);
     if (rc != 0)
         bindings_panic("cannot map the shared info page: error %ld", rc);
     shared_info = page;

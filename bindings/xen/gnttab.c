@@ -11,8 +11,6 @@
 
 #include "xen.h"
 
-#define XENMEM_add_to_physmap 7
-#define XENMAPSPACE_grant_table 1
 #define GTF_permit_access 1U
 #define GTF_readonly (1U << 2)
 
@@ -28,14 +26,6 @@ struct grant_entry {
     uint32_t frame;
 };
 
-struct xen_add_to_physmap {
-    uint16_t domid;
-    uint16_t size;
-    uint32_t space;
-    uint64_t idx;
-    uint64_t gpfn;
-};
-
 static volatile struct grant_entry *table;
 static grant_ref_t next_ref = FIRST_FREE;
 static grant_ref_t limit;
@@ -45,14 +35,8 @@ void gnttab_init(void)
     uint8_t *pages = mem_alloc_pages(FRAMES * PAGE_SIZE);
 
     for (unsigned i = 0; i < FRAMES; i++) {
-        struct xen_add_to_physmap xatp = {
-            .domid = DOMID_SELF,
-            .space = XENMAPSPACE_grant_table,
-            .idx = i,
-            .gpfn = ((uintptr_t)pages >> 12) + i,
-        };
-        long rc = hypercall(HYPERVISOR_memory_op, XENMEM_add_to_physmap,
-                            (uintptr_t)&xatp, 0);
+        long rc = physmap_add(XENMAPSPACE_grant_table, i,
+                              pages + (size_t)i * PAGE_SIZE);
         if (rc != 0) {
             /* A hypervisor may give fewer frames; what we got is usable. */
             if (i == 0)

@@ -88,3 +88,26 @@ void sched_shutdown(unsigned reason)
 
     (void)hypercall(HYPERVISOR_sched_op, SCHEDOP_shutdown, (uintptr_t)&arg, 0);
 }
+
+#define XENMEM_add_to_physmap 7
+
+struct xen_add_to_physmap {
+    uint16_t domid;
+    uint16_t size;
+    uint32_t space;
+    uint64_t idx;
+    uint64_t gpfn;
+};
+
+long physmap_add(unsigned space, uint64_t idx, void *page)
+{
+    struct xen_add_to_physmap xatp = {
+        .domid = DOMID_SELF,
+        .space = space,
+        .idx = idx,
+        .gpfn = (uintptr_t)page >> 12,
+    };
+
+    return hypercall(HYPERVISOR_memory_op, XENMEM_add_to_physmap,
+                     (uintptr_t)&xatp, 0);
+}

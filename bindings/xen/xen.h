@@ -49,6 +49,13 @@ int hvm_set_param(uint32_t index, uint64_t value);
 #define HVM_PARAM_CONSOLE_PFN 17
 #define HVM_PARAM_CONSOLE_EVTCHN 18
 
+/* Puts frame (idx) of hypervisor space (space) where (page), a page of
+ * our memory, was (XENMEM_add_to_physmap). Returns 0 or a Xen error. */
+long physmap_add(unsigned space, uint64_t idx, void *page);
+
+#define XENMAPSPACE_shared_info 0
+#define XENMAPSPACE_grant_table 1
+
 /* Asks the hypervisor to end the domain (SHUTDOWN_*). */
 void sched_shutdown(unsigned reason);
 
