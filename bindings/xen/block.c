@@ -49,12 +49,8 @@ union blkif_entry {
     struct blkif_response rsp;
 };
 
-/* The shared ring (io/ring.h): four indexes, 48 bytes of padding, then
- * as many entries as fit in the page, rounded down to a power of two. */
 struct blkif_sring {
-    uint32_t req_prod, req_event;
-    uint32_t rsp_prod, rsp_event;
-    uint8_t pad[48];
+    struct sring_header h;
     union blkif_entry ring[];
 };
 
@@ -77,61 +73,42 @@ struct blk_dev {
 
 static struct blk_dev blks[MFT_MAX_ENTRIES];
 
-void block_attach(const char *id, struct mft_entry *e, solo5_handle_t handle)
+void block_attach(uint64_t id, struct mft_entry *e, solo5_handle_t handle)
 {
     struct blk_dev *b = &blks[handle];
-    char fe[64], be[256], path[320], value[24];
-    uint64_t be_domid, vdev, sectors, sector_size, seen;
+    struct xenbus_dev d;
+    uint64_t sectors, sector_size, seen;
 
-    fmt_snprintf(fe, sizeof fe, "device/vbd/%s", id);
-    fmt_snprintf(path, sizeof path, "%s/backend", fe);
-    if (!xs_read(path, be, sizeof be))
-        bindings_panic("vbd %s: no backend in xenstore", id);
-    fmt_snprintf(path, sizeof path, "%s/backend-id", fe);
-    if (!xs_read_u64(path, &be_domid) || be_domid > 0xffff)
-        bindings_panic("vbd %s: no backend-id in xenstore", id);
-    fmt_snprintf(path, sizeof path, "%s/virtual-device", fe);
-    if (!xs_read_u64(path, &vdev) || vdev > 0xffff)
-        vdev = 0;
-    b->vdev = (uint16_t)vdev;
-
+    xenbus_open(&d, "vbd", id);
+    b->vdev = (uint16_t)id;
     b->ring = mem_alloc_pages(PAGE_SIZE);
-    b->ring->req_event = 1;
-    b->ring->rsp_event = 1;
+    b->ring->h.req_event = 1;
+    b->ring->h.rsp_event = 1;
     b->bounce = mem_alloc_pages(PAGE_SIZE);
     grant_ref_t ring_ref =
-        gnttab_grant((uint16_t)be_domid, (const void *)b->ring, false);
-    b->bounce_ref = gnttab_grant((uint16_t)be_domid, b->bounce, false);
-    b->port = evtchn_alloc((uint16_t)be_domid);
+        gnttab_grant(d.be_domid, (const void *)b->ring, false);
+    b->bounce_ref = gnttab_grant(d.be_domid, b->bounce, false);
+    b->port = evtchn_alloc(d.be_domid);
 
-    bool ok = true;
-    fmt_snprintf(path, sizeof path, "%s/ring-ref", fe);
-    fmt_snprintf(value, sizeof value, "%u", (unsigned)ring_ref);
-    ok = ok && xs_write(path, value);
-    fmt_snprintf(path, sizeof path, "%s/event-channel", fe);
-    fmt_snprintf(value, sizeof value, "%u", (unsigned)b->port);
-    ok = ok && xs_write(path, value);
-    fmt_snprintf(path, sizeof path, "%s/protocol", fe);
-    ok = ok && xs_write(path, "x86_64-abi");
-    ok = ok && xenbus_set_state(fe, XENBUS_INITIALISED);
-    if (!ok)
-        bindings_panic("vbd %s: cannot write our side to xenstore", id);
-    if (!xenbus_wait_state(be, XENBUS_CONNECTED, &seen))
-        bindings_panic("vbd %s: backend %s did not connect (state %llu)", id,
-                       be, (unsigned long long)seen);
+    if (!xenbus_write(&d, "ring-ref", "%u", (unsigned)ring_ref) ||
+        !xenbus_write(&d, "event-channel", "%u", (unsigned)b->port) ||
+        !xenbus_write(&d, "protocol", "%s", "x86_64-abi") ||
+        !xenbus_set_state(&d, XENBUS_INITIALISED))
+        bindings_panic("%s: cannot write our side to xenstore", d.fe);
+    if (!xenbus_wait_state(&d, XENBUS_CONNECTED, BACKEND_TIMEOUT_NS, &seen))
+        bindings_panic("%s: backend %s did not connect (state %llu)", d.fe,
+                       d.be, (unsigned long long)seen);
 
-    fmt_snprintf(path, sizeof path, "%s/sectors", be);
-    if (!xs_read_u64(path, &sectors))
-        bindings_panic("vbd %s: backend gives no size", id);
-    fmt_snprintf(path, sizeof path, "%s/sector-size", be);
-    if (!xs_read_u64(path, &sector_size))
+    if (!xenbus_read_be_u64(&d, "sectors", &sectors))
+        bindings_panic("%s: backend gives no size", d.fe);
+    if (!xenbus_read_be_u64(&d, "sector-size", &sector_size))
         sector_size = BLKIF_SECTOR;
     if (sector_size < BLKIF_SECTOR || sector_size > PAGE_SIZE ||
         (sector_size & (sector_size - 1)) != 0)
-        bindings_panic("vbd %s: unsupported sector size %llu", id,
+        bindings_panic("%s: unsupported sector size %llu", d.fe,
                        (unsigned long long)sector_size);
-    if (!xenbus_set_state(fe, XENBUS_CONNECTED))
-        bindings_panic("vbd %s: cannot write our state to xenstore", id);
+    if (!xenbus_set_state(&d, XENBUS_CONNECTED))
+        bindings_panic("%s: cannot write our state to xenstore", d.fe);
 
     e->u.block_basic.capacity = sectors * BLKIF_SECTOR;
     e->u.block_basic.block_size = sector_size;
@@ -142,13 +119,7 @@ static bool has_response(void *arg)
 {
     struct blk_dev *b = arg;
 
-    if (b->ring->rsp_prod != b->rsp_cons)
-        return true;
-    /* Ask for an event at the next response, then look again: one that
-     * came before the request was seen would otherwise never notify. */
-    b->ring->rsp_event = b->rsp_cons + 1;
-    memory_barrier();
-    return b->ring->rsp_prod != b->rsp_cons;
+    return ring_has_responses(&b->ring->h, b->rsp_cons);
 }
 
 static solo5_result_t do_request(struct blk_dev *b, uint8_t op,
@@ -169,7 +140,7 @@ static solo5_result_t do_request(struct blk_dev *b, uint8_t op,
     b->req_prod++;
     /* The request before the index that publishes it. */
     compiler_barrier();
-    b->ring->req_prod = b->req_prod;
+    b->ring->h.req_prod = b->req_prod;
     memory_barrier();
     evtchn_send(b->port);
 

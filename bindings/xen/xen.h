@@ -198,6 +198,20 @@ grant_ref_t gnttab_grant(uint16_t domid, const void *addr, bool readonly);
  * ---- Devices (devices.c, block.c, net.c) ----
  */
 
+/* The head of a shared ring page (io/ring.h): the producer and event
+ * indexes of both directions, then padding to 64 bytes; the entries
+ * follow, as many as fit rounded down to a power of two. */
+struct sring_header {
+    uint32_t req_prod, req_event;
+    uint32_t rsp_prod, rsp_event;
+    uint8_t pad[48];
+};
+
+/* True if (ring) holds responses past (rsp_cons). If not, asks for an
+ * event at the next one and looks again, so that a response that came
+ * in between is seen now and a later one notifies us. */
+bool ring_has_responses(volatile struct sring_header *ring, uint32_t rsp_cons);
+
 /* The frontend's side of the xenbus state handshake. */
 enum xenbus_state {
     XENBUS_INITIALISING = 1,
@@ -208,19 +222,43 @@ enum xenbus_state {
     XENBUS_CLOSED = 6,
 };
 
-/* Writes our state for the device whose xenstore directory is (fe). */
-bool xenbus_set_state(const char *fe, enum xenbus_state state);
+/* A frontend's view of its device in xenstore. */
+struct xenbus_dev {
+    char fe[48];  /* our directory, device/<kind>/<id> */
+    char be[192]; /* the backend's */
+    uint16_t be_domid;
+};
 
-/* Waits until the backend at (be) reaches (state) or passes it; false on
- * time out (with what it did reach in (*seen)). */
-bool xenbus_wait_state(const char *be, enum xenbus_state state, uint64_t *seen);
+/* Finds the backend of device/(kind)/(id) and waits until it is ready
+ * for us (InitWait); panics if it does not come. */
+void xenbus_open(struct xenbus_dev *d, const char *kind, uint64_t id);
+
+/* Writes our state. */
+bool xenbus_set_state(const struct xenbus_dev *d, enum xenbus_state state);
+
+/* Waits until the backend's state reaches (state) or passes it: false on
+ * time out, with what it did reach in (*seen). */
+bool xenbus_wait_state(const struct xenbus_dev *d, enum xenbus_state state,
+                       uint64_t timeout_ns, uint64_t *seen);
+
+/* Writes (value) (printf-style) to our node (node). */
+bool xenbus_write(const struct xenbus_dev *d, const char *node, const char *fmt,
+                  ...) PRINTF_LIKE(3, 4);
+
+/* Reads node (node) of directory (dir); of the backend's, as a number. */
+bool xenbus_read(const char *dir, const char *node, char *buf, size_t size);
+bool xenbus_read_be_u64(const struct xenbus_dev *d, const char *node,
+                        uint64_t *value);
 
 /* Sets up the blkfront of vbd (id) for manifest entry (e) at (handle). */
-void block_attach(const char *id, struct mft_entry *e, solo5_handle_t handle);
+void block_attach(uint64_t id, struct mft_entry *e, solo5_handle_t handle);
 
-/*
- * ---- Devices (devices.c) ----
- */
+/* Sets up the netfront of vif (id) for manifest entry (e) at (handle). */
+void net_attach(uint64_t id, struct mft_entry *e, solo5_handle_t handle);
+
+/* Waits (a bounded time) until the backends have sent every frame given
+ * to them, then closes the vifs. */
+void net_close(void);
 
 /* Matches the manifest's devices to the domain's; panics if any is
  * missing. */
