@@ -323,6 +323,7 @@ fn print_can_test(
             Placement::Native => "natively on this machine".to_string(),
             Placement::Guest => guest_line(cfg, a, distro, want),
             Placement::Qemu { kvm } => qemu_line(cfg, a, kvm, distro, want),
+            Placement::XenGuest => xen_line(cfg, a, distro, want),
         };
         println!("  {b:<8} {line}");
     }
@@ -385,6 +386,37 @@ fn guest_line(cfg: &Config, a: &ArchConfig, distro: &str, want: &mut Wanted) -> 
             Some(p) => format!("{} present", p.display()),
             None => format!("{} absent (install {pkg})", g.qemu),
         }
+    )
+}
+
+/// The "can test" line of a `xen` binding: the outer guest as for
+/// `guest_line`, then what the xen guest fetches from its suite (by the
+/// test runner, into a private apt state: nothing to install or enable)
+/// and the build machine's packages its inner QEMU's libraries come from
+/// (to `want`).
+fn xen_line(cfg: &Config, a: &ArchConfig, distro: &str, want: &mut Wanted) -> String {
+    let outer = guest_line(cfg, a, distro, want);
+    let Some(x) = &cfg.targets.arch[&a.arch].xen_guest else {
+        return format!(
+            "not here: no xen guest is described for {} in targets.toml",
+            a.arch
+        );
+    };
+    let missing = missing_packages(distro, &x.library_packages.iter().cloned().collect());
+    want.packages.extend(missing.iter().cloned());
+    let libs = if missing.is_empty() {
+        format!("{} present", x.library_packages.join(" "))
+    } else {
+        format!("{} absent (install it)", missing.join(" "))
+    };
+    format!(
+        "{outer}; as Xen domains of QEMU's Xen emulation in it: {} and {} from {} (the test \
+         runner downloads them into the build directory with an apt state of its own; the \
+         machine's apt sources stay as they are), that QEMU's shared libraries from this \
+         machine's {libs}",
+        x.kernel_package,
+        x.qemu_packages.join(" "),
+        x.suite.get_ref()
     )
 }
 
