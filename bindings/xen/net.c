@@ -100,18 +100,16 @@ static void rx_post(struct net_dev *n, uint16_t id)
 }
 
 /* Publishes the requests made on (h) up to (prod) and notifies the
- * backend if it asked to be. */
+ * backend. Always: QEMU's backend does not keep req_event up to date, so
+ * a notification it seems not to want can be the one it needs. */
 static void push(struct net_dev *n, volatile struct sring_header *h,
                  uint32_t prod)
 {
-    uint32_t old = h->req_prod;
-
     /* The requests before the index that publishes them. */
     compiler_barrier();
     h->req_prod = prod;
     memory_barrier();
-    if (prod - h->req_event < prod - old)
-        evtchn_send(n->port);
+    evtchn_send(n->port);
 }
 
 static bool parse_mac(const char *s, uint8_t mac[6])
@@ -181,6 +179,10 @@ void net_attach(uint64_t id, struct mft_entry *e, solo5_handle_t handle)
     if (!xenbus_wait_state(&n->d, XENBUS_CONNECTED, BACKEND_TIMEOUT_NS, &seen))
         bindings_panic("%s: backend %s did not connect (state %llu)", n->d.fe,
                        n->d.be, (unsigned long long)seen);
+
+    /* The backend may have queued frames while it had no buffers of ours
+     * to see: an event makes it look at the receive ring again. */
+    evtchn_send(n->port);
 
     e->u.net_basic.mtu = mtu;
     e->attached = true;
@@ -323,8 +325,10 @@ void net_close(void)
         if (!xenbus_set_state(&n->d, XENBUS_CLOSING) ||
             !xenbus_wait_state(&n->d, XENBUS_CLOSING, CLOSE_TIMEOUT_NS,
                                &seen) ||
-            !xenbus_set_state(&n->d, XENBUS_CLOSED))
-            log_printf(LOG_ERROR, "Solo5: %s: backend did not close\n",
-                       n->d.fe);
+            !xenbus_set_state(&n->d, XENBUS_CLOSED) ||
+            !xenbus_wait_state(&n->d, XENBUS_CLOSED, CLOSE_TIMEOUT_NS, &seen))
+            log_printf(LOG_ERROR,
+                       "Solo5: %s: backend did not close (state %llu)\n",
+                       n->d.fe, (unsigned long long)seen);
     }
 }
