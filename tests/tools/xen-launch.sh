@@ -215,6 +215,12 @@ if [ "$rc" -eq 1 ] && grep -q -e '^qemu-system-[a-z0-9_]*: ' "$errlog" &&
     grep -v -q -e '^qemu-system-[a-z0-9_]*: warning:' -e '^$' "$errlog"; then
     die "QEMU failed (exit status 1; its message is above)"
 fi
+# A crashed domain (SCHEDOP_shutdown with SHUTDOWN_crash, with no status
+# written first) is a guest panic: QEMU dumps the vCPU's registers.
+if grep -q -e '^[ER]IP=' "$errlog"; then
+    printf '%s: the domain crashed (QEMU exited %s after the register dump above)\n' "$prog" "$rc" >&2
+    exit 255
+fi
 case $rc in
 0)
     printf '%s: the domain stopped without reporting an exit status (QEMU exited 0: a poweroff, a triple fault or a signal)\n' "$prog" >&2

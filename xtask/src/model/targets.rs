@@ -826,6 +826,57 @@ mod tests {
         );
     }
 
+    /// The xen guest's facts are checked like the rest, at their line.
+    #[test]
+    fn xen_guest_errors_cite_line_and_column() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets.toml");
+        let good = std::fs::read_to_string(&path).unwrap();
+        let shown = path.display();
+        let line_of = |text: &str, needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no line {needle:?}"))
+                + 1
+        };
+        let bad = good.replacen("\"kernel/virt/lib/irqbypass.ko.xz\"", "\"irqbypass.o\"", 1);
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "\"irqbypass.o\"");
+        assert!(
+            err.starts_with(&format!("{shown}:{line}:5: arch.x86_64.xen_guest.modules")),
+            "{err}"
+        );
+
+        let bad = good.replacen(
+            "qemu = \"usr/bin/qemu-system-x86_64\"",
+            "qemu = \"/usr/bin/qemu-system-x86_64\"",
+            1,
+        );
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "qemu = \"/usr/bin/qemu-system-x86_64\"");
+        assert!(err.starts_with(&format!("{shown}:{line}:8: ")), "{err}");
+        assert!(err.contains("relative path"), "{err}");
+
+        // A xen binding on an arch without a xen guest.
+        let bad = format!(
+            "{}\n[binding.xen2]\nrunner = \"xen\"\nlds = \"ld-scripts/solo5.lds.in\"\n\
+             text_start = 0x100000\nsources = []\n",
+            good.replacen(
+                "bindings = [\"spt\", \"stub\"]",
+                "bindings = [\"spt\", \"stub\", \"xen2\"]",
+                1
+            )
+        );
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "binding \"xen2\" has runner = \"xen\", which needs [arch.ppc64le.xen_guest]"
+            ) || err.contains("which needs [arch.aarch64.xen_guest]"),
+            "{err}"
+        );
+        let line = line_of(&bad, "\"xen2\"]");
+        assert!(err.starts_with(&format!("{shown}:{line}:")), "{err}");
+    }
+
     #[test]
     fn bad_types_cite_line_and_column() {
         let good =

@@ -238,20 +238,48 @@ pub fn run_batch(
 mod tests {
     use super::*;
 
-    /// A PVH ELF of a few bytes: its 32-bit entry writes `status` to port
-    /// 0x501 with one outw (what the xen binding does on exit), or with
-    /// `status` None loops on hlt with interrupts off.
-    fn pvh_elf(status: Option<u16>) -> Vec<u8> {
+    /// What the PVH probe's entry does.
+    #[derive(Clone, Copy)]
+    enum Probe {
+        /// Writes the status to port 0x501 with one outw (what the xen
+        /// binding does on exit).
+        Exit(u16),
+        /// SCHEDOP_shutdown with this reason (0 poweroff, 3 crash), as the
+        /// binding does after the outw, which real Xen ignores.
+        Shutdown(u32),
+        /// Loops on hlt with interrupts off.
+        Hang,
+    }
+
+    /// Where the probe's code starts in memory (the ELF headers and two
+    /// program headers come first in the one segment at 1 MiB).
+    const CODE: u32 = 0x100000 + 64 + 2 * 56;
+
+    /// A PVH ELF of a few bytes whose 32-bit entry does `what`.
+    fn pvh_elf(what: Probe) -> Vec<u8> {
         const BASE: u64 = 0x100000;
         let mut code = Vec::new();
-        match status {
-            Some(n) => {
+        match what {
+            Probe::Exit(n) => {
                 code.extend([0x66, 0xba, 0x01, 0x05]); // mov $0x501,%dx
                 code.extend([0x66, 0xb8]); // mov $n,%ax
                 code.extend(n.to_le_bytes());
                 code.extend([0x66, 0xef]); // out %ax,%dx
             }
-            None => code.push(0xfa), // cli
+            Probe::Shutdown(reason) => {
+                // The reason lies just past the code: 5+5+5+3 bytes of
+                // it, the hlt loop's 3, then 4 of data.
+                code.push(0xb9); // mov $arg,%ecx
+                code.extend((CODE + 21).to_le_bytes());
+                code.push(0xbb); // mov $SCHEDOP_shutdown,%ebx
+                code.extend(2u32.to_le_bytes());
+                code.push(0xb8); // mov $__HYPERVISOR_sched_op,%eax
+                code.extend(29u32.to_le_bytes());
+                code.extend([0x0f, 0x01, 0xd9]); // vmmcall
+                code.extend([0xf4, 0xeb, 0xfd]); // 1: hlt; jmp 1b
+                code.extend(reason.to_le_bytes());
+            }
+            Probe::Hang => code.push(0xfa), // cli
         }
         code.extend([0xf4, 0xeb, 0xfd]); // 1: hlt; jmp 1b
                                          // The note: name "Xen", type XEN_ELFNOTE_PHYS32_ENTRY (18), the
@@ -263,6 +291,7 @@ mod tests {
         note.extend(b"Xen\0");
         let (ehsize, phsize) = (64u64, 56u64);
         let code_off = ehsize + 2 * phsize;
+        assert_eq!(BASE + code_off, CODE as u64);
         let note_off = code_off + code.len() as u64;
         note.extend((BASE as u32 + code_off as u32).to_le_bytes());
         let total = note_off + note.len() as u64;
@@ -302,7 +331,7 @@ mod tests {
 
     #[test]
     fn the_pvh_probe_is_an_elf_with_the_entry_note() {
-        let elf = pvh_elf(Some(7));
+        let elf = pvh_elf(Probe::Exit(7));
         let parsed = crate::util::elf::parse(&elf).unwrap();
         assert!(parsed.interp.is_none());
         let note = elf.windows(4).position(|w| w == b"Xen\0").unwrap();
@@ -333,14 +362,16 @@ mod tests {
         };
         let mut files = Vec::new();
         let mut cells = Vec::new();
-        for (id, status) in [
-            ("s7", Some(7)),
-            ("s0", Some(0)),
-            ("s100", Some(100)),
-            ("hang", None),
+        for (id, what) in [
+            ("s7", Probe::Exit(7)),
+            ("s0", Probe::Exit(0)),
+            ("s100", Probe::Exit(100)),
+            ("hang", Probe::Hang),
+            ("poweroff", Probe::Shutdown(0)),
+            ("crash", Probe::Shutdown(3)),
         ] {
             let p = scratch.join(format!("{id}.elf"));
-            std::fs::write(&p, pvh_elf(status)).unwrap();
+            std::fs::write(&p, pvh_elf(what)).unwrap();
             files.push((format!("/t/{id}.elf"), p));
             cells.push(Cell {
                 id: id.into(),
@@ -365,6 +396,17 @@ mod tests {
         assert!(
             r["s7"].output.contains("xen-console"),
             "the QEMU command is printed"
+        );
+        // A poweroff or crash without a status first is an abnormal end.
+        assert_eq!(r["poweroff"].status, 255, "{}", r["poweroff"].output);
+        assert!(r["poweroff"]
+            .output
+            .contains("without reporting an exit status"));
+        assert_eq!(r["crash"].status, 255, "{}", r["crash"].output);
+        assert!(
+            r["crash"].output.contains("the domain crashed"),
+            "{}",
+            r["crash"].output
         );
         assert_eq!(r["hang"].status, 124, "{}", r["hang"].output);
         assert!(
