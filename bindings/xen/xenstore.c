@@ -151,7 +151,12 @@ static int request(enum xs_type type, const char *a, const char *b, char *reply,
         if (!recv_bytes(reply, r.len))
             return -1;
         reply[r.len] = '\0';
-        return r.type == XS_ERROR ? -1 : (int)r.len;
+        if (r.type != XS_ERROR)
+            return (int)r.len;
+        /* A read of a node that is not there is an everyday answer. */
+        if (type != XS_READ)
+            log_printf(LOG_ERROR, "Solo5: xenstore: %s: %s\n", a, reply);
+        return -1;
     }
 }
 
