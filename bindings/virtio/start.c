@@ -2,7 +2,7 @@
  * solo5-ng: Solo5-compatible unikernel execution environment.
  * SPDX-License-Identifier: ISC
  *
- * start.c: start of day. boot_x86_64.S calls virtio_start() in long mode
+ * start.c: start of day. boot_x86_64.S calls boot_start() in long mode
  * on a boot stack with the multiboot magic and information. We take what
  * we need from the multiboot information (command line, memory size)
  * before anything can overwrite it, set up the CPU, the console, the
@@ -47,11 +47,10 @@ struct multiboot_mmap_entry {
 static char cmdline[8192];
 static struct mem_layout layout;
 
-void virtio_start(uint32_t magic, uint32_t info) NORETURN NO_SSP;
 static void virtio_main(uint32_t magic, uint32_t info) NORETURN;
 static void run_app(void) NORETURN;
 
-void virtio_start(uint32_t magic, uint32_t info)
+void boot_start(uint32_t magic, uint32_t info)
 {
     /* Before anything else can push a canary. */
     ssp_init(cpu_random_u64());
@@ -206,7 +205,7 @@ static void virtio_main(uint32_t magic, uint32_t info)
     devices_init();
     layout.kernel_end = mem_alloc_end();
 
-    virtio_switch_stack(layout.stack_top, run_app);
+    boot_switch_stack(layout.stack_top, run_app);
 }
 
 static void run_app(void)

@@ -14,87 +14,9 @@
 #define BINDINGS_VIRTIO_H
 
 #include "common/bindings.h"
+#include "common/pc_x86_64.h"
 
 #pragma GCC visibility push(hidden)
-
-/*
- * ---- Port I/O ----
- */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-    __asm__ __volatile__("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-    __asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t v;
-
-    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-    uint16_t v;
-
-    __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-    uint32_t v;
-
-    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-/* Keeps the compiler from moving memory accesses across it. x86 stores are
- * seen in program order by the devices, so no fence instruction is
- * needed for the virtqueue protocol. */
-static inline void compiler_barrier(void)
-{
-    __asm__ __volatile__("" : : : "memory");
-}
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-
-    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-/*
- * ---- Start of day (start.c, boot_x86_64.S) ----
- */
-
-/* Runs (fn) on a fresh stack whose top is (stack_top). */
-void virtio_switch_stack(uint64_t stack_top, void (*fn)(void)) NORETURN;
-
-/* Memory for device queues and buffers: page-aligned, zeroed, taken from
- * just after the image for good (the heap starts after it). */
-void *mem_alloc_pages(size_t bytes);
-
-/* The first byte after the image and everything mem_alloc_pages() gave. */
-uint64_t mem_alloc_end(void);
-
-/* Guest memory size in bytes, set from the multiboot information. */
-void mem_alloc_init(uint64_t mem_size);
-
-/* Page tables with the image's segment permissions (paging.c). */
-void paging_init(void);
 
 /*
  * ---- Console and exit (serial.c, platform.c) ----
@@ -116,10 +38,6 @@ void intr_unmask(unsigned irq);
 /* Registers (fn) to run when line (irq) interrupts; it runs with
  * interrupts disabled, before the end-of-interrupt. */
 void intr_register(unsigned irq, void (*fn)(void));
-
-/* Halts until an interrupt has been handled. Interrupts stay disabled
- * everywhere else, so only this point ever sees one. */
-void intr_wait(void);
 
 /* Calibrates the TSC against the PIT and reads the RTC. */
 void time_init(void);

@@ -218,6 +218,7 @@ fn test_job(out: &mut String, targets: &Targets, arches: &[&String]) {
                 Placement::Native => "native",
                 Placement::Guest => "guest",
                 Placement::Qemu { .. } => "qemu",
+                Placement::XenGuest => "xen-guest",
                 Placement::BuildOnly | Placement::Unavailable(_) => continue,
             };
             let mut extra: Vec<&str> = Vec::new();

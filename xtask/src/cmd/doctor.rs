@@ -323,6 +323,7 @@ fn print_can_test(
             Placement::Native => "natively on this machine".to_string(),
             Placement::Guest => guest_line(cfg, a, distro, want),
             Placement::Qemu { kvm } => qemu_line(cfg, a, kvm, distro, want),
+            Placement::XenGuest => xen_line(cfg, a, distro, want),
         };
         println!("  {b:<8} {line}");
     }
@@ -359,13 +360,28 @@ fn qemu_line(cfg: &Config, a: &ArchConfig, kvm: bool, distro: &str, want: &mut W
 /// The "can test" line of a binding that runs in an emulated guest; QEMU's
 /// package and the guest's foreign arch go to `want`.
 fn guest_line(cfg: &Config, a: &ArchConfig, distro: &str, want: &mut Wanted) -> String {
-    let arch = &cfg.targets.arch[&a.arch];
     let (_, kvm) = crate::runner::kvm::summary();
+    match outer_qemu(cfg, a, distro, want) {
+        Ok(qemu) => format!("inside an emulated {} Linux guest ({kvm}); {qemu}", a.arch),
+        Err(why) => why,
+    }
+}
+
+/// Whether the QEMU that boots the arch's emulated guest is here (its
+/// package, and the guest's foreign arch, go to `want`), or why there is
+/// no guest.
+fn outer_qemu(
+    cfg: &Config,
+    a: &ArchConfig,
+    distro: &str,
+    want: &mut Wanted,
+) -> Result<String, String> {
+    let arch = &cfg.targets.arch[&a.arch];
     let Some(g) = &arch.guest else {
-        return format!(
+        return Err(format!(
             "not here: no emulated guest is described for {} in targets.toml",
             a.arch
-        );
+        ));
     };
     let qemu = toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot());
     let pkg = g
@@ -378,13 +394,44 @@ fn guest_line(cfg: &Config, a: &ArchConfig, distro: &str, want: &mut Wanted) -> 
     if a.arch != cfg.build_arch {
         want.foreign_arches.insert(arch.debian_arch.clone());
     }
+    Ok(match qemu {
+        Some(p) => format!("{} present", p.display()),
+        None => format!("{} absent (install {pkg})", g.qemu),
+    })
+}
+
+/// The "can test" line of a `xen` binding: the outer guest's QEMU, what
+/// the xen guest fetches from its suite (the test runner does, into a
+/// private apt state: nothing to install or enable), and the build
+/// machine's packages its inner QEMU's libraries come from (to `want`).
+fn xen_line(cfg: &Config, a: &ArchConfig, distro: &str, want: &mut Wanted) -> String {
+    let outer = match outer_qemu(cfg, a, distro, want) {
+        Ok(q) => q,
+        Err(why) => return why,
+    };
+    let Some(x) = &cfg.targets.arch[&a.arch].xen_guest else {
+        return format!(
+            "not here: no xen guest is described for {} in targets.toml",
+            a.arch
+        );
+    };
+    let missing = missing_packages(distro, &x.library_packages.iter().cloned().collect());
+    want.packages.extend(missing.iter().cloned());
+    let libs = if missing.is_empty() {
+        format!("{} present", x.library_packages.join(" "))
+    } else {
+        format!("{} absent (install it)", missing.join(" "))
+    };
     format!(
-        "inside an emulated {} Linux guest ({kvm}); {}",
-        a.arch,
-        match qemu {
-            Some(p) => format!("{} present", p.display()),
-            None => format!("{} absent (install {pkg})", g.qemu),
-        }
+        "as Xen domains of QEMU's Xen emulation, inside an emulated {arch} Linux guest with \
+         nested KVM ({outer}); its kernel and QEMU are {} and {} from {}, which the test \
+         runner downloads into the build directory with an apt state of its own (the \
+         machine's apt sources stay as they are); that QEMU's shared libraries come from \
+         this machine's {libs}",
+        x.kernel_package,
+        x.qemu_packages.join(" "),
+        x.suite.get_ref(),
+        arch = a.arch,
     )
 }
 

@@ -53,6 +53,9 @@ pub struct Arch {
     pub binding_cflags: Vec<String>,
     pub packages: PackageLists,
     pub guest: Option<Guest>,
+    /// The guest that runs `xen` bindings' cells: a kernel with KVM's Xen
+    /// emulation and a QEMU that drives it, from a Debian suite of its own.
+    pub xen_guest: Option<XenGuest>,
 }
 
 /// How to boot an emulated Linux guest of this arch for tests.
@@ -66,6 +69,40 @@ pub struct Guest {
     pub console: String,
     #[serde(default)]
     pub modules: Vec<String>,
+}
+
+/// The emulated guest for `xen` bindings: the arch's guest (same outer
+/// QEMU, console and busybox) booting a kernel with `CONFIG_KVM_XEN` and
+/// running a QEMU with Xen emulation inside, both fetched from `suite`
+/// into a private apt state (the machine's apt sources stay as they are).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XenGuest {
+    /// The Debian suite the kernel and QEMU packages come from, on the
+    /// mirror of the machine's own Debian suite.
+    pub suite: Spanned<String>,
+    pub kernel_package: String,
+    /// Downloaded from `suite` and unpacked; `qemu` and `qemu_data` are in
+    /// them.
+    pub qemu_packages: Vec<String>,
+    /// The QEMU binary, as a path inside the unpacked packages.
+    pub qemu: Spanned<String>,
+    /// Files of `usr/share/qemu` in the unpacked packages that the inner
+    /// QEMU loads (firmware, option ROMs).
+    pub qemu_data: Vec<String>,
+    /// Packages of the build machine that hold the shared libraries the
+    /// inner QEMU loads (copied from the build machine into the guest).
+    pub library_packages: Vec<String>,
+    /// The outer QEMU's arguments (the arch's guest QEMU).
+    pub qemu_args: Vec<String>,
+    /// Loaded in order; paths inside the kernel package's module directory
+    /// (`.ko.xz` modules are decompressed first: busybox's insmod cannot).
+    pub modules: Vec<Spanned<String>>,
+    /// The inner QEMU's machine and accelerator words, before the devices
+    /// and the unikernel that the launcher adds.
+    pub xen_args: Vec<String>,
+    /// The script that boots one unikernel in the guest (repo path).
+    pub launcher: Spanned<String>,
 }
 
 /// Package names per distro family, as found in /etc/os-release ID/ID_LIKE.
@@ -163,6 +200,9 @@ pub enum RunnerKind {
     Kvm,
     /// The unikernel boots as a QEMU machine of its own.
     Qemu,
+    /// The unikernel is a Xen PVH guest, booted by QEMU's Xen emulation
+    /// in the arch's `xen_guest`.
+    Xen,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -269,6 +309,11 @@ impl Targets {
             self.check_sources(text, "tender", name, &t.sources)?;
             self.check_uses(text, "tender", name, &t.uses)?;
         }
+        for (name, arch) in &self.arch {
+            if let Some(x) = &arch.xen_guest {
+                self.check_xen_guest(text, name, x)?;
+            }
+        }
         Ok(())
     }
 
@@ -316,6 +361,45 @@ impl Targets {
         Ok(())
     }
 
+    /// A xen guest names a suite, modules and an inner QEMU path inside its
+    /// packages, and its launcher exists.
+    fn check_xen_guest(&self, text: &str, arch: &str, x: &XenGuest) -> Result<()> {
+        let what = format!("arch.{arch}.xen_guest");
+        if x.suite.get_ref().trim().is_empty() {
+            bail!("{}: {what}.suite is empty", self.at(text, x.suite.span()));
+        }
+        let qemu = x.qemu.get_ref();
+        if qemu.is_empty() || qemu.starts_with('/') || qemu.split('/').any(|c| c == "..") {
+            bail!(
+                "{}: {what}.qemu = {qemu:?} must be a relative path inside the unpacked packages",
+                self.at(text, x.qemu.span())
+            );
+        }
+        if x.modules.is_empty() {
+            bail!(
+                "{}: {what}.modules is empty: the guest needs kvm and its Xen emulation",
+                self.at(text, x.suite.span())
+            );
+        }
+        for m in &x.modules {
+            let name = m.get_ref();
+            if !(name.ends_with(".ko") || name.ends_with(".ko.xz")) {
+                bail!(
+                    "{}: {what}.modules: {name:?} is neither a .ko nor a .ko.xz",
+                    self.at(text, m.span())
+                );
+            }
+        }
+        if !self.root().join(x.launcher.get_ref()).is_file() {
+            bail!(
+                "{}: {what}.launcher {} does not exist",
+                self.at(text, x.launcher.span()),
+                x.launcher.get_ref()
+            );
+        }
+        Ok(())
+    }
+
     /// Every `[host.OS.ARCH]` names a known arch, bindings and tenders.
     fn check_hosts(&self, text: &str, keys: &KeySpans) -> Result<()> {
         for (os, arches) in &self.host {
@@ -328,11 +412,18 @@ impl Targets {
                     );
                 }
                 for b in &support.bindings {
-                    if !self.binding.contains_key(b.get_ref()) {
+                    let Some(binding) = self.binding.get(b.get_ref()) else {
                         bail!(
                             "{}: unknown binding {:?} (define [binding.{}])",
                             self.at(text, b.span()),
                             b.get_ref(),
+                            b.get_ref()
+                        );
+                    };
+                    if binding.runner == RunnerKind::Xen && self.arch[arch].xen_guest.is_none() {
+                        bail!(
+                            "{}: binding {:?} has runner = \"xen\", which needs [arch.{arch}.xen_guest]",
+                            self.at(text, b.span()),
                             b.get_ref()
                         );
                     }
@@ -574,7 +665,7 @@ mod tests {
             |v: &[Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect::<Vec<_>>();
         assert_eq!(
             names(&t.linux("x86_64").unwrap().bindings),
-            ["hvt", "spt", "virtio", "stub"]
+            ["hvt", "spt", "virtio", "xen", "stub"]
         );
         assert_eq!(names(&t.linux("ppc64le").unwrap().tenders), ["spt"]);
         assert_eq!(t.compilers.min_gcc, 9);
@@ -733,6 +824,57 @@ mod tests {
             err.starts_with(&format!("{shown}:{line}:7: arch.x86_64.cc_macros is empty")),
             "{err}"
         );
+    }
+
+    /// The xen guest's facts are checked like the rest, at their line.
+    #[test]
+    fn xen_guest_errors_cite_line_and_column() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../targets.toml");
+        let good = std::fs::read_to_string(&path).unwrap();
+        let shown = path.display();
+        let line_of = |text: &str, needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no line {needle:?}"))
+                + 1
+        };
+        let bad = good.replacen("\"kernel/virt/lib/irqbypass.ko.xz\"", "\"irqbypass.o\"", 1);
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "\"irqbypass.o\"");
+        assert!(
+            err.starts_with(&format!("{shown}:{line}:5: arch.x86_64.xen_guest.modules")),
+            "{err}"
+        );
+
+        let bad = good.replacen(
+            "qemu = \"usr/bin/qemu-system-x86_64\"",
+            "qemu = \"/usr/bin/qemu-system-x86_64\"",
+            1,
+        );
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        let line = line_of(&bad, "qemu = \"/usr/bin/qemu-system-x86_64\"");
+        assert!(err.starts_with(&format!("{shown}:{line}:8: ")), "{err}");
+        assert!(err.contains("relative path"), "{err}");
+
+        // A xen binding on an arch without a xen guest.
+        let bad = format!(
+            "{}\n[binding.xen2]\nrunner = \"xen\"\nlds = \"ld-scripts/solo5.lds.in\"\n\
+             text_start = 0x100000\nsources = []\n",
+            good.replacen(
+                "bindings = [\"spt\", \"stub\"]",
+                "bindings = [\"spt\", \"stub\", \"xen2\"]",
+                1
+            )
+        );
+        let err = Targets::parse(&bad, &path).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "binding \"xen2\" has runner = \"xen\", which needs [arch.ppc64le.xen_guest]"
+            ) || err.contains("which needs [arch.aarch64.xen_guest]"),
+            "{err}"
+        );
+        let line = line_of(&bad, "\"xen2\"]");
+        assert!(err.starts_with(&format!("{shown}:{line}:")), "{err}");
     }
 
     #[test]

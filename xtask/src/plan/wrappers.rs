@@ -424,11 +424,11 @@ printf '%s\n' "$@" >"$(dirname "$0")/argv"
     fn unknown_binding_is_named() {
         let f = Fake::new();
         for tool in ["cc", "ld"] {
-            let o = f.run(tool, &["-z", "solo5-abi=xen", "a.o"]);
+            let o = f.run(tool, &["-z", "solo5-abi=muen", "a.o"]);
             assert!(!o.status.success());
             let e = stderr(&o);
             assert!(
-                e.contains("no bindings named 'xen'") && e.contains("spt stub"),
+                e.contains("no bindings named 'muen'") && e.contains("spt stub"),
                 "{e}"
             );
         }

@@ -118,17 +118,7 @@ pub fn kit(root: &Path, out: &Path, arch: &str, g: &Guest, deb: &DebianArches) -
                 g.kernel_package, deb.guest
             )
         })?;
-        let kernel_pkg = deps
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("Depends: "))
-            .find(|d| d.starts_with("linux-image-"))
-            .map(|d| d.split(':').next().unwrap_or(d).to_string())
-            .with_context(|| {
-                format!(
-                    "apt-cache depends {} names no linux-image package",
-                    g.kernel_package
-                )
-            })?;
+        let kernel_pkg = image_package(&deps, &g.kernel_package)?;
         println!(
             "guest: downloading {kernel_pkg} and busybox-static for {arch} into {}",
             dir.display()
@@ -148,6 +138,28 @@ pub fn kit(root: &Path, out: &Path, arch: &str, g: &Guest, deb: &DebianArches) -
         }
         std::fs::write(&ready, format!("{kernel_pkg}\n"))?;
     }
+    let (kernel, modules) = kernel_in(&tree)?;
+    Ok(Kit {
+        kernel,
+        modules,
+        busybox: tree.join("bin/busybox"),
+    })
+}
+
+/// The kernel image package a kernel metapackage depends on, from
+/// `apt-cache depends` output.
+pub fn image_package(depends: &str, meta: &str) -> Result<String> {
+    depends
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Depends: "))
+        .find(|d| d.starts_with("linux-image-"))
+        .map(|d| d.split(':').next().unwrap_or(d).to_string())
+        .with_context(|| format!("apt-cache depends {meta} names no linux-image package"))
+}
+
+/// The kernel image and the module directory in an unpacked kernel
+/// package.
+pub fn kernel_in(tree: &Path) -> Result<(PathBuf, PathBuf)> {
     let boot = tree.join("boot");
     let kernel = std::fs::read_dir(&boot)
         .with_context(|| format!("cannot list {}", boot.display()))?
@@ -167,11 +179,7 @@ pub fn kit(root: &Path, out: &Path, arch: &str, g: &Guest, deb: &DebianArches) -
         .map(|e| e.path())
         .next()
         .context("empty lib/modules")?;
-    Ok(Kit {
-        kernel,
-        modules,
-        busybox: tree.join("bin/busybox"),
-    })
+    Ok((kernel, modules))
 }
 
 /// One thing to run in the guest.
@@ -242,6 +250,7 @@ fn runner_script(cells: &[Cell]) -> String {
     s
 }
 
+/// `modules`: file names under /modules, loaded in order.
 fn init_script(modules: &[String]) -> String {
     let mut s = String::from(
         "#!/bin/busybox sh\n\
@@ -255,10 +264,7 @@ fn init_script(modules: &[String]) -> String {
          echo 1 > /proc/sys/kernel/printk\n",
     );
     for m in modules {
-        s.push_str(&format!(
-            "insmod /modules/{} >/dev/null 2>&1\n",
-            m.rsplit('/').next().unwrap_or(m)
-        ));
+        s.push_str(&format!("insmod /modules/{m} >/dev/null 2>&1\n"));
     }
     s.push_str("ip link set lo up\n/t/run.sh\npoweroff -f\n");
     s
@@ -307,6 +313,26 @@ fn libraries(tender: &Path, gnu_triple: &str) -> Result<Vec<(String, PathBuf)>> 
     Ok(libs)
 }
 
+/// One emulated Linux machine to boot with a batch of cells: the kernel,
+/// busybox and modules, the outer QEMU, and files every batch carries.
+pub struct Machine {
+    /// For messages, e.g. "x86_64 guest".
+    pub name: String,
+    pub qemu: PathBuf,
+    pub qemu_args: Vec<String>,
+    pub console: String,
+    pub kernel: PathBuf,
+    pub busybox: PathBuf,
+    /// Module files insmod loads, in order (uncompressed).
+    pub modules: Vec<PathBuf>,
+    /// Guest path → host file, besides the batch's own.
+    pub files: Vec<(String, PathBuf)>,
+    /// Where the initramfs is written.
+    pub dir: PathBuf,
+    /// Seconds the boot may take on top of the cells' hang guards.
+    pub boot_secs: u64,
+}
+
 /// Boots the guest once with `files` (guest path → host file) and runs the
 /// cells. Returns one result per cell id.
 pub fn run_batch(
@@ -329,105 +355,117 @@ pub fn run_batch(
         build: &build.debian_arch,
     };
     let kit = kit(root, out, arch, g, &deb)?;
-    let qemu = which_qemu(g)?;
-    let cpio = initramfs(g, &kit, &a.gnu_triple, files, tenders, cells)?;
-    let dir = root.join(crate::model::layout::guest_dir(out, arch));
-    let initrd = dir.join("initrd.cpio");
-    std::fs::write(&initrd, cpio).context("cannot write the initramfs")?;
+    // The tenders share libraries (libc, the dynamic loader): each goes
+    // in once (`initramfs` skips repeated guest paths).
+    let mut libs = Vec::new();
+    for t in tenders {
+        libs.extend(libraries(t, &a.gnu_triple)?);
+    }
+    let machine = Machine {
+        name: format!("{arch} guest"),
+        qemu: which_qemu(g)?,
+        qemu_args: g.qemu_args.clone(),
+        console: g.console.clone(),
+        modules: g.modules.iter().map(|m| kit.modules.join(m)).collect(),
+        kernel: kit.kernel,
+        busybox: kit.busybox,
+        files: libs,
+        dir: root.join(crate::model::layout::guest_dir(out, arch)),
+        // Two minutes for the boot itself.
+        boot_secs: 120,
+    };
+    run_on(&machine, files, cells)
+}
 
-    // Two minutes for the boot itself, then each cell's timeout and 2 s.
-    let budget: u64 = 120 + cells.iter().map(|c| c.timeout_secs + 2).sum::<u64>();
+/// Boots `m` once with `files` and runs the cells; each cell gets its
+/// hang guard and 2 s on top of the boot's budget.
+pub fn run_on(
+    m: &Machine,
+    files: &[(String, PathBuf)],
+    cells: &[Cell],
+) -> Result<BTreeMap<String, CellResult>> {
+    let cpio = initramfs(m, files, cells)?;
+    let initrd = m.dir.join("initrd.cpio");
+    std::fs::write(&initrd, cpio)
+        .with_context(|| format!("cannot write the initramfs {}", initrd.display()))?;
+    let budget: u64 = m.boot_secs + cells.iter().map(|c| c.timeout_secs + 2).sum::<u64>();
     let start = Instant::now();
-    let (finished, console) = boot(&qemu, g, &kit.kernel, &initrd, budget)?;
+    let (finished, console) = boot(m, &initrd, budget)?;
     println!(
-        "guest: {arch} boot and {} cells took {:.1}s",
+        "guest: {} boot and {} cells took {:.1}s",
+        m.name,
         cells.len(),
         start.elapsed().as_secs_f64()
     );
     let results = parse_console(&console);
     if !finished {
         bail!(
-            "the {arch} guest did not finish within {budget}s; console:\n{}",
+            "the {} did not finish within {budget}s; console:\n{}",
+            m.name,
             tail(&console, 40)
         );
     }
     if !console.contains("@@DONE") {
         bail!(
-            "the {arch} guest stopped before running every cell; console:\n{}",
+            "the {} stopped before running every cell; console:\n{}",
+            m.name,
             tail(&console, 40)
         );
     }
     Ok(results)
 }
 
-/// The initramfs: busybox and its init, the kernel modules, the shared
-/// libraries the tenders load (under the paths they were linked against),
-/// `files` and the cells' runner script.
-fn initramfs(
-    g: &Guest,
-    kit: &Kit,
-    gnu_triple: &str,
-    files: &[(String, PathBuf)],
-    tenders: &[PathBuf],
-    cells: &[Cell],
-) -> Result<Vec<u8>> {
+/// The initramfs: busybox and its init, the kernel modules, the machine's
+/// files (shared libraries under the paths programs look for them),
+/// `files` and the cells' runner script. A guest path given twice goes in
+/// once.
+fn initramfs(m: &Machine, files: &[(String, PathBuf)], cells: &[Cell]) -> Result<Vec<u8>> {
     let mut cpio = Cpio::default();
     cpio.file(
         "bin/busybox",
         0o755,
-        &std::fs::read(&kit.busybox).context("cannot read busybox")?,
+        &std::fs::read(&m.busybox).context("cannot read busybox")?,
     );
-    cpio.file("init", 0o755, init_script(&g.modules).as_bytes());
-    for m in &g.modules {
-        let p = kit.modules.join(m);
+    let names: Vec<String> = m
+        .modules
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    cpio.file("init", 0o755, init_script(&names).as_bytes());
+    for (p, name) in m.modules.iter().zip(&names) {
         let data =
-            std::fs::read(&p).with_context(|| format!("cannot read module {}", p.display()))?;
-        cpio.file(
-            &format!("modules/{}", m.rsplit('/').next().unwrap_or(m)),
-            0o644,
-            &data,
-        );
+            std::fs::read(p).with_context(|| format!("cannot read module {}", p.display()))?;
+        cpio.file(&format!("modules/{name}"), 0o644, &data);
     }
-    // The tenders share libraries (libc, the dynamic loader): each goes
-    // in once.
     let mut seen = std::collections::BTreeSet::new();
-    for t in tenders {
-        for (guest, host) in libraries(t, gnu_triple)? {
-            if seen.insert(guest.clone()) {
-                let data = std::fs::read(&host)
-                    .with_context(|| format!("cannot read {}", host.display()))?;
-                cpio.file(&guest, 0o755, &data);
-            }
+    for (guest, host) in m.files.iter().chain(files) {
+        if seen.insert(guest.clone()) {
+            let data =
+                std::fs::read(host).with_context(|| format!("cannot read {}", host.display()))?;
+            cpio.file(guest, 0o755, &data);
         }
-    }
-    for (guest, host) in files {
-        let data =
-            std::fs::read(host).with_context(|| format!("cannot read {}", host.display()))?;
-        cpio.file(guest, 0o755, &data);
     }
     cpio.file("t/run.sh", 0o755, runner_script(cells).as_bytes());
     Ok(cpio.finish())
 }
 
-/// Boots `kernel` with `initrd` under `qemu` and collects the serial
-/// console; kills QEMU after `budget` seconds. Returns whether the guest
-/// finished in time, and the console with carriage returns and NULs
-/// removed.
-fn boot(
-    qemu: &Path,
-    g: &Guest,
-    kernel: &Path,
-    initrd: &Path,
-    budget: u64,
-) -> Result<(bool, String)> {
+/// Boots `m` with `initrd` and collects the serial console; kills QEMU
+/// after `budget` seconds. Returns whether the guest finished in time, and
+/// the console with carriage returns and NULs removed.
+fn boot(m: &Machine, initrd: &Path, budget: u64) -> Result<(bool, String)> {
+    let qemu = &m.qemu;
     let mut cmd = Command::new(qemu);
-    cmd.args(&g.qemu_args)
+    cmd.args(&m.qemu_args)
         .args(["-nographic", "-no-reboot", "-kernel"])
-        .arg(kernel)
+        .arg(&m.kernel)
         .arg("-initrd")
         .arg(initrd)
         .arg("-append")
-        .arg(format!("console={} rdinit=/init panic=-1 quiet", g.console))
+        .arg(format!("console={} rdinit=/init panic=-1 quiet", m.console))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -534,7 +572,7 @@ pub fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-fn which_qemu(g: &Guest) -> Result<PathBuf> {
+pub fn which_qemu(g: &Guest) -> Result<PathBuf> {
     toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot())
         .with_context(|| format!("{} not found (install {})", g.qemu, g.qemu_packages.debian))
 }

@@ -2,8 +2,10 @@
 //! by the binding's `runner` kind from targets.toml, and never test a
 //! binding's or an arch's name.
 
+pub mod apt;
 pub mod guest;
 pub mod kvm;
+pub mod xen;
 
 use crate::model::config::Config;
 use crate::model::layout::Layout;
@@ -21,6 +23,8 @@ pub enum Placement {
     /// As a QEMU machine of its own on this machine, started by the
     /// binding's launcher: with KVM, or with TCG emulation.
     Qemu { kvm: bool },
+    /// Inside the arch's xen guest, as Xen domains of QEMU's Xen emulation.
+    XenGuest,
     /// Never run: the binding's unikernels are only built and checked.
     BuildOnly,
     /// Not runnable here, and why.
@@ -30,11 +34,19 @@ pub enum Placement {
 /// Where a binding with runner `kind` runs, given whether the arch is the
 /// machine's own and whether its KVM runs real guests (asked only for
 /// `kvm`, and for `qemu` on the machine's own arch: QEMU emulates any
-/// arch with TCG). The one rule; `Runners` and the generated CI workflow
-/// use it.
+/// arch with TCG). A `xen` binding runs in its xen guest, whose inner QEMU
+/// loads the build machine's shared libraries: on the build machine's
+/// arch only. The one rule; `Runners` and the generated CI workflow use
+/// it.
 pub fn place(kind: RunnerKind, own_arch: bool, kvm_usable: impl FnOnce() -> bool) -> Placement {
     match kind {
         RunnerKind::None => Placement::BuildOnly,
+        RunnerKind::Xen if own_arch => Placement::XenGuest,
+        RunnerKind::Xen => Placement::Unavailable(
+            "its xen guest runs a QEMU with the build machine's shared libraries, so only on \
+             the build machine's own arch"
+                .into(),
+        ),
         RunnerKind::Qemu => Placement::Qemu {
             kvm: own_arch && kvm_usable(),
         },
@@ -63,12 +75,17 @@ impl<'a> Runners<'a> {
     }
 
     /// The program that runs `binding`'s unikernels on `arch`: its tender,
-    /// or the launcher script of a `qemu` binding.
+    /// the launcher script of a `qemu` binding, or the launcher a `xen`
+    /// binding's guest runs (from the repository: it is a test tool).
     pub fn tender(&self, arch: &str, binding: &str) -> Option<PathBuf> {
         let b = self.cfg.targets.binding.get(binding)?;
         match (&b.tender, &b.launcher) {
             (Some(t), _) => Some(self.tender_named(arch, t.get_ref())),
             (None, Some(l)) => Some(self.script(arch, l.get_ref())),
+            (None, None) if b.runner == RunnerKind::Xen => {
+                let x = self.cfg.targets.arch.get(arch)?.xen_guest.as_ref()?;
+                Some(self.root.join(x.launcher.get_ref()))
+            }
             (None, None) => None,
         }
     }
@@ -190,5 +207,13 @@ mod tests {
         assert_eq!(place(RunnerKind::Kvm, true, || true), Placement::Native);
         assert_eq!(place(RunnerKind::Host, true, || false), Placement::Native);
         assert_eq!(place(RunnerKind::None, true, || true), Placement::BuildOnly);
+        assert_eq!(
+            place(RunnerKind::Xen, true, || panic!("asked about KVM")),
+            Placement::XenGuest
+        );
+        assert!(matches!(
+            place(RunnerKind::Xen, false, || true),
+            Placement::Unavailable(_)
+        ));
     }
 }

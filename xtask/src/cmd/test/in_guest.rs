@@ -3,7 +3,7 @@
 
 use super::judge::Outcome;
 use crate::model::tests::Test;
-use crate::runner::guest;
+use crate::runner::{guest, xen};
 use crate::util::process::sh_quote;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -18,6 +18,8 @@ pub struct Batch {
     pub cells: Vec<guest::Cell>,
     /// The host unikernel of each cell (for gdb on its core).
     unikernels: Vec<PathBuf>,
+    /// The cells run xen-launch, whose hang guard exits 124.
+    xen: bool,
 }
 
 impl Batch {
@@ -29,6 +31,7 @@ impl Batch {
             tenders: Vec::new(),
             cells: Vec::new(),
             unikernels: Vec::new(),
+            xen: false,
         };
         for (i, (t, tender, unikernel)) in cells.iter().enumerate() {
             let name = |p: &Path| {
@@ -51,6 +54,30 @@ impl Batch {
             if cells.iter().any(|(t, _, _)| needs_tapfd(t)) {
                 b.files.push((TAPFD.to_string(), tapfd.to_path_buf()));
             }
+        }
+        b
+    }
+
+    /// Cells of a `xen` binding for the xen guest: (test, host unikernel)
+    /// each, booted by the guest's launcher (runner/xen.rs).
+    pub fn xen(cells: &[(&Test, &Path)]) -> Batch {
+        let mut b = Batch {
+            files: Vec::new(),
+            tenders: Vec::new(),
+            cells: Vec::new(),
+            unikernels: Vec::new(),
+            xen: true,
+        };
+        for (i, (t, unikernel)) in cells.iter().enumerate() {
+            let name = unikernel
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let uk_guest = format!("/t/{name}");
+            b.files.push((uk_guest.clone(), unikernel.to_path_buf()));
+            b.cells
+                .push(xen_cell(&format!("c{i}"), t, unikernel, &uk_guest));
+            b.unikernels.push(unikernel.to_path_buf());
         }
         b
     }
@@ -84,7 +111,7 @@ impl Batch {
             unikernel: self.unikernels[i].clone(),
             exit: (!signalled).then_some(r.status),
             signal: signalled.then_some(r.status - 128),
-            timed_out: r.timed_out,
+            timed_out: r.timed_out || (self.xen && r.status == XEN_GUARD_STATUS),
             during_error: r
                 .during_failed
                 .then(|| "a command run during the test failed (see output)".to_string()),
@@ -103,6 +130,86 @@ const TAPFD: &str = "/t/tapfd";
 /// tapfd (a shell cannot attach to a tap).
 pub fn needs_tapfd(t: &Test) -> bool {
     t.pass_fds && !t.nets.is_empty()
+}
+
+/// xen-launch's status when its hang guard stopped QEMU.
+const XEN_GUARD_STATUS: i32 = 124;
+
+/// Seconds the guest's runner waits beyond xen-launch's own hang guard
+/// (which kills QEMU, and says so) before it kills the launcher.
+const XEN_GUARD_MARGIN: u64 = 15;
+
+/// Taps for the cell's nets (10.0.N.1/24 on the guest's side), and the
+/// pings to run while the unikernel serves; returns the tap names.
+fn nets(id: &str, t: &Test, setup: &mut Vec<String>, during: &mut Vec<String>) -> Vec<String> {
+    if !t.nets.is_empty() {
+        // Taps of earlier cells persist and hold the same 10.0.N.1/24
+        // addresses, which would route this cell's pings to them.
+        setup.push(
+            "for d in /sys/class/net/c*n*; do [ -e \"$d\" ] && tunctl -d \"${d##*/}\"; done"
+                .to_string(),
+        );
+    }
+    let mut taps = Vec::new();
+    for i in 0..t.nets.len() {
+        let tap = format!("{id}n{i}");
+        setup.push(format!("tunctl -t {tap}"));
+        setup.push(format!("ip addr add 10.0.{}.1/24 dev {tap}", i + 1));
+        setup.push(format!("ip link set {tap} up"));
+        if let Some(p) = &t.ping {
+            if i == 0 {
+                during.push("sleep 1".to_string());
+            }
+            // busybox ping has no -f; -A sends the next request as soon
+            // as a reply arrives, -q keeps 2000 replies off the console.
+            // Otherwise 0.2 s apart, as natively.
+            during.push(format!(
+                "ping -c {} -s {} -w {} {} 10.0.{}.2",
+                p.count,
+                p.size,
+                t.timeout(),
+                if p.flood { "-A -q" } else { "-i 0.2" },
+                i + 1
+            ));
+        }
+        taps.push(tap);
+    }
+    taps
+}
+
+/// The xen-launch form of a cell: images as disks in the manifest's order,
+/// taps as network devices, under the launcher's hang guard.
+fn xen_cell(id: &str, t: &Test, host_unikernel: &Path, unikernel: &str) -> guest::Cell {
+    let mut argv: Vec<String> = [xen::LAUNCHER, "-A", xen::QEMU_ARGS, "-t"]
+        .map(String::from)
+        .to_vec();
+    argv.push(t.timeout().to_string());
+    let mut setup = Vec::new();
+    let mut during = Vec::new();
+    if let Some(mem) = t.mem {
+        argv.extend(["-m".into(), mem.to_string()]);
+    }
+    for (name, size) in super::native::blocks_in_manifest_order(t, host_unikernel) {
+        let img = format!("/tmp/{id}-{name}.img");
+        setup.push(format!("rm -f {img}; truncate -s {size} {img}"));
+        argv.extend(["-d".into(), img]);
+    }
+    for tap in nets(id, t, &mut setup, &mut during) {
+        argv.extend(["-n".into(), tap]);
+    }
+    argv.push(unikernel.to_string());
+    if !t.args.is_empty() {
+        argv.push("--".into());
+        argv.extend(t.args.iter().cloned());
+    }
+    guest::Cell {
+        id: id.to_string(),
+        argv,
+        setup,
+        during,
+        fetch: None,
+        timeout_secs: t.timeout() + XEN_GUARD_MARGIN,
+    }
 }
 
 /// The shell form of a cell for the emulated guest.
@@ -133,41 +240,18 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
             argv.push(format!("--block:{name}={img}"));
         }
     }
-    if !t.nets.is_empty() {
-        // Taps of earlier cells persist and hold the same 10.0.N.1/24
-        // addresses, which would route this cell's pings to them.
-        setup.push(
-            "for d in /sys/class/net/c*n*; do [ -e \"$d\" ] && tunctl -d \"${d##*/}\"; done"
-                .to_string(),
-        );
-    }
-    for (i, name) in t.nets.iter().enumerate() {
-        let tap = format!("{id}n{i}");
-        setup.push(format!("tunctl -t {tap}"));
-        setup.push(format!("ip addr add 10.0.{}.1/24 dev {tap}", i + 1));
-        setup.push(format!("ip link set {tap} up"));
+    for (i, (name, tap)) in t
+        .nets
+        .iter()
+        .zip(nets(id, t, &mut setup, &mut during))
+        .enumerate()
+    {
         if t.pass_fds {
             let fd = 3 + t.blocks.len() + i;
             tapfds.extend([TAPFD.to_string(), fd.to_string(), tap.clone(), "--".into()]);
             argv.push(format!("--net:{name}=@{fd}"));
         } else {
             argv.push(format!("--net:{name}={tap}"));
-        }
-        if let Some(p) = &t.ping {
-            if i == 0 {
-                during.push("sleep 1".to_string());
-            }
-            // busybox ping has no -f; -A sends the next request as soon
-            // as a reply arrives, -q keeps 2000 replies off the console.
-            // Otherwise 0.2 s apart, as natively.
-            during.push(format!(
-                "ping -c {} -s {} -w {} {} 10.0.{}.2",
-                p.count,
-                p.size,
-                t.timeout(),
-                if p.flood { "-A -q" } else { "-i 0.2" },
-                i + 1
-            ));
         }
     }
     argv.push(unikernel.to_string());

@@ -17,7 +17,7 @@ use crate::model::layout::{self, Layout};
 use crate::model::targets::script_name;
 use crate::model::tests::{self as testspec, Test};
 use crate::plan::{Plan, ProductKind};
-use crate::runner::{guest, Placement, Runners};
+use crate::runner::{guest, xen, Placement, Runners};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -229,7 +229,10 @@ fn collect_cells<'a>(
                     tally.skip(&name, why);
                     continue;
                 }
-                Placement::Native | Placement::Guest | Placement::Qemu { .. } => {}
+                Placement::Native
+                | Placement::Guest
+                | Placement::XenGuest
+                | Placement::Qemu { .. } => {}
             }
             if let Some(why) = plan.skip_reason(arch, ProductKind::Binding, b) {
                 tally.skip(
@@ -367,7 +370,8 @@ fn missing_tool(cfg: &Config, arch: &str, t: &Test, placement: &Placement) -> Op
         })
 }
 
-/// Runs the native cells one by one, then the guest cells in one boot.
+/// Runs the native cells one by one, then the guest cells in one boot,
+/// then the xen cells in one boot of the xen guest.
 fn run_cells(
     root: &Path,
     cfg: &Config,
@@ -376,6 +380,9 @@ fn run_cells(
     scratch: &Path,
     tally: &mut Tally,
 ) -> Result<()> {
+    let (xen_cells, cells): (Vec<_>, Vec<_>) = cells
+        .into_iter()
+        .partition(|c| c.placement == Placement::XenGuest);
     let (native, guest_cells): (Vec<_>, Vec<_>) = cells
         .into_iter()
         .partition(|c| c.placement != Placement::Guest);
@@ -387,32 +394,13 @@ fn run_cells(
             Err(e) => tally.fail(&c.name, &format!("{e:#}")),
         }
     }
-    if guest_cells.is_empty() {
+    run_xen_cells(root, cfg, arch, &xen_cells, scratch, tally);
+    if guest_cells.is_empty() || !guest_available(cfg, arch, &guest_cells, tally) {
         return Ok(());
     }
     let Some(g) = cfg.targets.arch[arch].guest.as_ref() else {
-        for c in &guest_cells {
-            tally.skip(
-                &c.name,
-                &format!("no emulated guest is described for {arch} in targets.toml"),
-            );
-        }
         return Ok(());
     };
-    if toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot()).is_none() {
-        let why = format!(
-            "these cells run in an emulated {arch} guest and {} is not installed (install {}, or run `cargo xtask doctor --install`)",
-            g.qemu, g.qemu_packages.debian
-        );
-        for c in &guest_cells {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                tally.fail(&c.name, &why);
-            } else {
-                tally.skip(&c.name, &why);
-            }
-        }
-        return Ok(());
-    }
     println!(
         "guest: running {} cells in an emulated {arch} Linux guest ({})",
         guest_cells.len(),
@@ -429,7 +417,7 @@ fn run_cells(
             .collect::<Vec<_>>(),
         tapfd.exists().then_some(tapfd.as_path()),
     );
-    match guest::run_batch(
+    let results = guest::run_batch(
         root,
         &cfg.out,
         &cfg.targets,
@@ -437,28 +425,105 @@ fn run_cells(
         &batch.files,
         &batch.tenders,
         &batch.cells,
-    ) {
-        Ok(results) => {
-            for (c, gc) in guest_cells.iter().zip(&batch.cells) {
-                match results.get(&gc.id) {
-                    Some(r) => match batch
-                        .outcome(gc, r, scratch)
-                        .and_then(|o| judge::judge(c.test, &o))
-                    {
-                        Ok(_) => tally.pass(&c.name, " (in guest)"),
-                        Err(e) => tally.fail(&c.name, &format!("{e:#}")),
-                    },
-                    None => tally.fail(&c.name, "the guest reported no result"),
-                }
-            }
-        }
-        Err(e) => {
-            for c in &guest_cells {
-                tally.fail(&c.name, &format!("{e:#}"));
-            }
+    );
+    tally_batch(&guest_cells, &batch, results, " (in guest)", scratch, tally);
+    Ok(())
+}
+
+/// Whether the arch's emulated guest can boot here: it is described and
+/// its QEMU is installed. Otherwise `cells` are tallied as skipped (failed
+/// on CI, which must run every cell), with why.
+fn guest_available(cfg: &Config, arch: &str, cells: &[Cell], tally: &mut Tally) -> bool {
+    let why = match cfg.targets.arch[arch].guest.as_ref() {
+        None => format!("no emulated guest is described for {arch} in targets.toml"),
+        Some(g) if toolchain::detect::resolve(&g.qemu, &toolchain::detect::env_snapshot()).is_none() => format!(
+            "these cells run in an emulated {arch} guest and {} is not installed (install {}, or run `cargo xtask doctor --install`)",
+            g.qemu, g.qemu_packages.debian
+        ),
+        Some(_) => return true,
+    };
+    for c in cells {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            tally.fail(&c.name, &why);
+        } else {
+            tally.skip(&c.name, &why);
         }
     }
-    Ok(())
+    false
+}
+
+/// Each cell's verdict from one boot's results (every cell fails with the
+/// boot's error when it did not complete).
+fn tally_batch(
+    cells: &[Cell],
+    batch: &in_guest::Batch,
+    results: Result<std::collections::BTreeMap<String, guest::CellResult>>,
+    detail: &str,
+    scratch: &Path,
+    tally: &mut Tally,
+) {
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => {
+            for c in cells {
+                tally.fail(&c.name, &format!("{e:#}"));
+            }
+            return;
+        }
+    };
+    for (c, gc) in cells.iter().zip(&batch.cells) {
+        match results.get(&gc.id) {
+            Some(r) => match batch
+                .outcome(gc, r, scratch)
+                .and_then(|o| judge::judge(c.test, &o))
+            {
+                Ok(_) => tally.pass(&c.name, detail),
+                Err(e) => tally.fail(&c.name, &format!("{e:#}")),
+            },
+            None => tally.fail(&c.name, "the guest reported no result"),
+        }
+    }
+}
+
+/// Runs the cells of `xen` bindings in one boot of the arch's xen guest
+/// (runner/xen.rs), each booted there by the guest's launcher.
+fn run_xen_cells(
+    root: &Path,
+    cfg: &Config,
+    arch: &str,
+    cells: &[Cell],
+    scratch: &Path,
+    tally: &mut Tally,
+) {
+    if cells.is_empty() || !guest_available(cfg, arch, cells, tally) {
+        return;
+    }
+    println!(
+        "guest: running {} cells as Xen domains in the emulated {arch} xen guest",
+        cells.len()
+    );
+    let batch = in_guest::Batch::xen(
+        &cells
+            .iter()
+            .map(|c| (c.test, c.unikernel.as_path()))
+            .collect::<Vec<_>>(),
+    );
+    let results = xen::run_batch(
+        root,
+        &cfg.out,
+        &cfg.targets,
+        arch,
+        &batch.files,
+        &batch.cells,
+    );
+    tally_batch(
+        cells,
+        &batch,
+        results,
+        " (xen domain, in guest)",
+        scratch,
+        tally,
+    );
 }
 
 /// Builds tapfd into `scratch/tapfd-ARCH/` when a guest cell passes taps

@@ -117,7 +117,10 @@ pub struct Qemu {
 /// declares them: a virtio unikernel matches devices to the manifest by
 /// their PCI order, which is the order of the launcher's options. Names
 /// the manifest lacks keep tests.toml's order, at the end.
-fn blocks_in_manifest_order<'t>(t: &'t Test, unikernel: &Path) -> Vec<(&'t String, u64)> {
+pub(super) fn blocks_in_manifest_order<'t>(
+    t: &'t Test,
+    unikernel: &Path,
+) -> Vec<(&'t String, u64)> {
     let declared = std::fs::read(unikernel)
         .ok()
         .and_then(|data| elf::manifest_devices(&data).ok())

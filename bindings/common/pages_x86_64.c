@@ -2,14 +2,14 @@
  * solo5-ng: Solo5-compatible unikernel execution environment.
  * SPDX-License-Identifier: ISC
  *
- * mem.c: memory the binding keeps for its devices (virtqueues, network
+ * pages_x86_64.c: memory the binding keeps for its devices (queues, rings,
  * buffers). It is taken once at start of day from just after the image,
  * before the application's heap is laid out after it, and never returned.
  * Guest memory is identity-mapped, so these addresses are also what the
  * devices see.
  */
 
-#include "virtio.h"
+#include "pc_x86_64.h"
 
 extern char _end[];
 

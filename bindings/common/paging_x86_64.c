@@ -2,7 +2,7 @@
  * solo5-ng: Solo5-compatible unikernel execution environment.
  * SPDX-License-Identifier: ISC
  *
- * paging.c: the page tables the unikernel runs with. boot_x86_64.S maps
+ * paging_x86_64.c: the page tables the unikernel runs with. boot_x86_64.S maps
  * the first 4 GiB read-write-execute with 2 MiB pages, enough to get to C.
  * Here we replace them with tables that give each part of the image the
  * permissions of its ELF segment, as solo5-hvt does for hvt unikernels:
@@ -13,7 +13,7 @@
  * the rest of the 4 GiB keeps 2 MiB pages.
  */
 
-#include "virtio.h"
+#include "pc_x86_64.h"
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
@@ -35,15 +35,8 @@ static uint64_t nx;
 
 static bool cpu_has_nx(void)
 {
-    uint32_t a = 0x80000000U, b, c = 0, d;
-
-    __asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-    if (a < 0x80000001U)
-        return false;
-    a = 0x80000001U;
-    c = 0;
-    __asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-    return d & CPUID_EXT_NX;
+    return cpuid(0x80000000U, 0).eax >= 0x80000001U &&
+           (cpuid(0x80000001U, 0).edx & CPUID_EXT_NX);
 }
 
 static uint64_t small_page(uint64_t addr)
@@ -60,10 +53,7 @@ static uint64_t small_page(uint64_t addr)
 void paging_init(void)
 {
     if (cpu_has_nx()) {
-        uint32_t lo, hi;
-        __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_EFER));
-        lo |= EFER_NXE;
-        __asm__ __volatile__("wrmsr" : : "c"(MSR_EFER), "a"(lo), "d"(hi));
+        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
         nx = PTE_NX;
     }
 

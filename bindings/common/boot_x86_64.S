@@ -2,19 +2,15 @@
  * solo5-ng: Solo5-compatible unikernel execution environment.
  * SPDX-License-Identifier: ISC
  *
- * boot_x86_64.S: from a multiboot loader to C. The loader starts us in
- * 32-bit protected mode, paging off, with the multiboot magic in %eax and
- * the physical address of the multiboot information in %ebx (Multiboot
- * Specification 0.6.96, section 3.2). We identity-map the first 4 GiB with
- * 2 MiB pages, enter long mode and call virtio_start(magic, info) on a
- * boot stack in .bss.
+ * boot_x86_64.S: from a PC boot loader to C, for the bindings that own an
+ * x86_64 machine. Multiboot loaders (virtio) and PVH loaders (xen) both
+ * start us in 32-bit protected mode with flat segments and paging off,
+ * with %ebx pointing at their boot information (multiboot: the magic in
+ * %eax too; PVH: the magic is inside the information). We identity-map
+ * the first 4 GiB with 2 MiB pages, enter long mode and call
+ * boot_start(eax, ebx) on a boot stack in .bss. Each binding's own file
+ * says how a loader finds _start (multiboot header, PVH ELF note).
  */
-
-#define MB_HEADER_MAGIC 0x1badb002
-#define MB_LOADER_MAGIC 0x2badb002
-/* Page-aligned modules, memory information, addresses in the header (the
- * "a.out kludge": the loader need not parse our ELF64 headers). */
-#define MB_FLAGS ((1 << 0) | (1 << 1) | (1 << 16))
 
 #define CR0_PE (1 << 0)
 #define CR0_PG (1 << 31)
@@ -28,18 +24,6 @@
 
 #define BOOT_STACK_SIZE 16384
 
-    .section .multiboot, "a"
-    .balign 4
-multiboot_header:
-    .long MB_HEADER_MAGIC
-    .long MB_FLAGS
-    .long -(MB_HEADER_MAGIC + MB_FLAGS)
-    .long multiboot_header /* header_addr */
-    .long _stext           /* load_addr */
-    .long _edata           /* load_end_addr */
-    .long _ebss            /* bss_end_addr */
-    .long _start           /* entry_addr */
-
     .section .bss
     .balign 4096
 boot_pml4:
@@ -52,9 +36,9 @@ boot_pd:
 boot_stack:
     .skip BOOT_STACK_SIZE
 boot_stack_top:
-boot_magic:
+boot_eax:
     .skip 4
-boot_info:
+boot_ebx:
     .skip 4
 
     .section .rodata
@@ -75,8 +59,8 @@ boot_gdt_ptr:
 _start:
     cli
     cld
-    movl %eax, boot_magic
-    movl %ebx, boot_info
+    movl %eax, boot_eax
+    movl %ebx, boot_ebx
     movl $boot_stack_top, %esp
 
     /* 2048 page directory entries of 2 MiB each: 0 .. 4 GiB. */
@@ -130,25 +114,25 @@ long_mode:
     movl %eax, %fs
     movl %eax, %gs
     movq $boot_stack_top, %rsp
-    movl boot_magic, %edi
-    movl boot_info, %esi
-    call virtio_start
+    movl boot_eax, %edi
+    movl boot_ebx, %esi
+    call boot_start
 3:  cli
     hlt
     jmp 3b
     .size _start, . - _start
 
-/* void virtio_switch_stack(uint64_t stack_top, void (*fn)(void)) */
-    .globl virtio_switch_stack
-    .hidden virtio_switch_stack
-    .type virtio_switch_stack, @function
-virtio_switch_stack:
+/* void boot_switch_stack(uint64_t stack_top, void (*fn)(void)) */
+    .globl boot_switch_stack
+    .hidden boot_switch_stack
+    .type boot_switch_stack, @function
+boot_switch_stack:
     movq %rdi, %rsp
     xorl %ebp, %ebp
     call *%rsi
 4:  cli
     hlt
     jmp 4b
-    .size virtio_switch_stack, . - virtio_switch_stack
+    .size boot_switch_stack, . - boot_switch_stack
 
     .section .note.GNU-stack, "", @progbits
