@@ -21,7 +21,8 @@ usage: $prog -A ARGS_FILE [ OPTIONS ] UNIKERNEL [ -- ] [ ARGUMENTS ... ]
 
 Boots UNIKERNEL (a Xen PVH ELF) under QEMU's Xen emulation; its console
 is this command's standard output, and this command exits with the
-unikernel's exit status (124 when the hang guard stopped it).
+unikernel's exit status: 124 when the hang guard stopped it, 125 when
+QEMU died of a signal, 1 for QEMU's own errors (with its message).
 
 Options:
     -A FILE: QEMU's machine and accelerator words, one per line (the
@@ -200,7 +201,9 @@ if [ "$guard" -gt 0 ]; then
     ) &
     guard_pid=$!
 fi
-wait "$qemu_pid"
+# The shell says on stderr when a job dies of a signal; the status alone
+# cannot tell SIGSEGV (128 + 11) from isa-debug-exit's 139 (status 69).
+wait "$qemu_pid" 2>"$tmp/died"
 rc=$?
 [ -n "$guard_pid" ] && kill "$guard_pid" 2>/dev/null
 wait "$tee_pid"
@@ -208,6 +211,11 @@ wait "$tee_pid"
 if [ -e "$tmp/timedout" ]; then
     printf '%s: the hang guard stopped QEMU after %s s\n' "$prog" "$guard" >&2
     exit 124
+fi
+if [ "$rc" -gt 128 ] && [ -s "$tmp/died" ]; then
+    printf '%s: QEMU died of signal %s (%s); the domain'"'"'s exit status is lost\n' \
+        "$prog" $((rc - 128)) "$(head -n 1 "$tmp/died")" >&2
+    exit 125
 fi
 # QEMU's own errors (a bad option, a tap it cannot open) are lines that
 # start with its name; they make it exit 1, as status 0 does.
