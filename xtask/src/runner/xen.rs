@@ -363,6 +363,9 @@ mod tests {
             "#!/bin/sh\nprintf '%s\\n' \"$@\" >\"$FAKE_ARGV\"\ncase $FAKE in\n\
              exit*) exit \"${FAKE#exit}\" ;;\n\
              segv) kill -SEGV $$ ;;\n\
+             segvafter) while [ $# -gt 1 ]; do [ \"$1\" = -D ] && log=$2; shift; done\n\
+             echo \"1@2.3:memory_region_ops_write cpu 0 mr 0x5 addr 0x0 value 0x2a size 2 name 'isa-debug-exit'\" >\"$log\"\n\
+             kill -SEGV $$ ;;\n\
              dump) echo 'EIP=001000bf EFL=00000002' >&2; exit 0 ;;\n\
              error) echo \"qemu-system-x86_64: -device xen-disk: bad\" >&2; exit 1 ;;\n\
              hang) exec sleep 100 ;;\nesac\n",
@@ -442,6 +445,10 @@ mod tests {
         assert_eq!(rc, 125, "{err}");
         assert!(err.contains("QEMU died of signal 11"), "{err}");
         assert_eq!(run("exit139", "0").0, 69);
+        // QEMU's trace of the domain's status write outlives QEMU.
+        let (rc, err) = run("segvafter", "0");
+        assert_eq!(rc, 42, "{err}");
+        assert!(err.contains("after the domain wrote 0x2a"), "{err}");
         let (rc, err) = run("hang", "1");
         assert_eq!(rc, 124, "{err}");
         assert!(err.contains("hang guard stopped QEMU after 1 s"), "{err}");
