@@ -146,14 +146,25 @@ add -device isa-debug-exit,iobase=0x501,iosize=2
 # QEMU's own trace of that write keeps the status.
 add -trace memory_region_ops_write -D "$tmp/qemu.log"
 
-# Disk i is xvd<a+i> (vbd 51712 + 16 i), in the order given.
+# The letters of disk N's name, as Linux and Xen count: a..z, then aa..zz.
+disk_letters() {
+    letters=abcdefghijklmnopqrstuvwxyz
+    if [ "$1" -lt 26 ]; then
+        echo "$letters" | cut -c $(($1 + 1))
+    else
+        printf '%s%s\n' "$(echo "$letters" | cut -c $(($1 / 26)))" \
+            "$(echo "$letters" | cut -c $(($1 % 26 + 1)))"
+    fi
+}
+
+# Disk i is xvd<letters of i> (vbd 51712 + 16 i up to xvdp, then QEMU's
+# extended numbers (1 << 28) + (i << 8)), in the order given.
 i=0
 while IFS= read -r d; do
     [ -n "$d" ] || continue
-    [ "$i" -lt 26 ] || die "too many disks: xvda to xvdz"
-    letter=$(echo abcdefghijklmnopqrstuvwxyz | cut -c $((i + 1)))
+    [ "$i" -lt 702 ] || die "too many disks: xvda to xvdzz"
     add -drive "file=$(qemu_escape "$d"),if=none,id=blk$i,format=raw,cache=unsafe"
-    add -device "xen-disk,vdev=xvd$letter,drive=blk$i"
+    add -device "xen-disk,vdev=xvd$(disk_letters "$i"),drive=blk$i"
     i=$((i + 1))
 done <<EOF
 $disks

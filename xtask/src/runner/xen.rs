@@ -449,6 +449,34 @@ mod tests {
         let (rc, err) = run("segvafter", "0");
         assert_eq!(rc, 42, "{err}");
         assert!(err.contains("after the domain wrote 0x2a"), "{err}");
+        // Disks past xvdz: xvdaa, xvdab, ... (QEMU's extended vbd numbers).
+        let mut cmd = Command::new(&busybox);
+        cmd.arg("sh")
+            .arg(root.join("tests/tools/xen-launch.sh"))
+            .arg("-A")
+            .arg(&args);
+        for _ in 0..54 {
+            cmd.arg("-d").arg(&uk);
+        }
+        let out = cmd
+            .arg(&uk)
+            .env("XEN_QEMU", &fake)
+            .env("FAKE", "exit1")
+            .env("FAKE_ARGV", &argv)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let words = std::fs::read_to_string(&argv).unwrap();
+        for (i, name) in [
+            (25, "xvdz"),
+            (26, "xvdaa"),
+            (51, "xvdaz"),
+            (52, "xvdba"),
+            (53, "xvdbb"),
+        ] {
+            let want = format!("xen-disk,vdev={name},drive=blk{i}\n");
+            assert!(words.contains(&want), "no {want:?} in {words}");
+        }
         let (rc, err) = run("hang", "1");
         assert_eq!(rc, 124, "{err}");
         assert!(err.contains("hang guard stopped QEMU after 1 s"), "{err}");
