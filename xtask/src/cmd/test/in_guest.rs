@@ -158,7 +158,14 @@ fn nets(id: &str, t: &Test, setup: &mut Vec<String>, during: &mut Vec<String>) -
         setup.push(format!("ip link set {tap} up"));
         if let Some(p) = &t.ping {
             if i == 0 {
-                during.push("sleep 1".to_string());
+                // As tests.toml says: once the unikernel serves (a xen
+                // domain takes seconds to get there; a ping sent earlier
+                // is lost and the unikernel waits for it forever).
+                during.push(format!(
+                    "n=0; until grep -q 'Serving ping' {out} || [ $n -ge {t} ]; do sleep 1; n=$((n + 1)); done",
+                    out = guest::CELL_OUTPUT,
+                    t = t.timeout()
+                ));
             }
             // busybox ping has no -f; -A sends the next request as soon
             // as a reply arrives, -q keeps 2000 replies off the console.
