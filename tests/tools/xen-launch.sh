@@ -21,7 +21,9 @@ usage: $prog -A ARGS_FILE [ OPTIONS ] UNIKERNEL [ -- ] [ ARGUMENTS ... ]
 
 Boots UNIKERNEL (a Xen PVH ELF) under QEMU's Xen emulation; its console
 is this command's standard output, and this command exits with the
-unikernel's exit status (124 when the hang guard stopped it).
+unikernel's exit status: 124 when the hang guard stopped it, 125 when
+QEMU died of a signal before the unikernel wrote a status, 1 for QEMU's
+own errors (with its message).
 
 Options:
     -A FILE: QEMU's machine and accelerator words, one per line (the
@@ -127,6 +129,11 @@ no_newline "$unikernel" "the unikernel's file name"
 qemu=${XEN_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null 2>&1 || die "$qemu not found"
 
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xen-launch.XXXXXX") || die "cannot create a temporary directory"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 qemu_args=
 add "$qemu"
 while IFS= read -r w; do
@@ -134,15 +141,30 @@ while IFS= read -r w; do
 done <"$args_file"
 add -m "$mem" -chardev stdio,id=c0 -device xen-console,chardev=c0
 add -device isa-debug-exit,iobase=0x501,iosize=2
+# QEMU 10 can die of SIGSEGV while it tears down a xen-net-device, after
+# the domain wrote its status (isa-debug-exit's exit() runs the teardown):
+# QEMU's own trace of that write keeps the status.
+add -trace memory_region_ops_write -D "$tmp/qemu.log"
 
-# Disk i is xvd<a+i> (vbd 51712 + 16 i), in the order given.
+# The letters of disk N's name, as Linux and Xen count: a..z, then aa..zz.
+disk_letters() {
+    letters=abcdefghijklmnopqrstuvwxyz
+    if [ "$1" -lt 26 ]; then
+        echo "$letters" | cut -c $(($1 + 1))
+    else
+        printf '%s%s\n' "$(echo "$letters" | cut -c $(($1 / 26)))" \
+            "$(echo "$letters" | cut -c $(($1 % 26 + 1)))"
+    fi
+}
+
+# Disk i is xvd<letters of i> (vbd 51712 + 16 i up to xvdp, then QEMU's
+# extended numbers (1 << 28) + (i << 8)), in the order given.
 i=0
 while IFS= read -r d; do
     [ -n "$d" ] || continue
-    [ "$i" -lt 26 ] || die "too many disks: xvda to xvdz"
-    letter=$(echo abcdefghijklmnopqrstuvwxyz | cut -c $((i + 1)))
+    [ "$i" -lt 702 ] || die "too many disks: xvda to xvdzz"
     add -drive "file=$(qemu_escape "$d"),if=none,id=blk$i,format=raw,cache=unsafe"
-    add -device "xen-disk,vdev=xvd$letter,drive=blk$i"
+    add -device "xen-disk,vdev=xvd$(disk_letters "$i"),drive=blk$i"
     i=$((i + 1))
 done <<EOF
 $disks
@@ -179,10 +201,6 @@ if [ -z "$quiet" ]; then
     printf '%s\n' "$line" >&2
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/xen-launch.XXXXXX") || die "cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 errlog=$tmp/stderr
 mkfifo "$tmp/fifo" || die "cannot create a FIFO in $tmp"
 tee "$errlog" <"$tmp/fifo" >&2 &
@@ -200,7 +218,9 @@ if [ "$guard" -gt 0 ]; then
     ) &
     guard_pid=$!
 fi
-wait "$qemu_pid"
+# The shell says on stderr when a job dies of a signal; the status alone
+# cannot tell SIGSEGV (128 + 11) from isa-debug-exit's 139 (status 69).
+wait "$qemu_pid" 2>"$tmp/died"
 rc=$?
 [ -n "$guard_pid" ] && kill "$guard_pid" 2>/dev/null
 wait "$tee_pid"
@@ -208,6 +228,19 @@ wait "$tee_pid"
 if [ -e "$tmp/timedout" ]; then
     printf '%s: the hang guard stopped QEMU after %s s\n' "$prog" "$guard" >&2
     exit 124
+fi
+if [ "$rc" -gt 128 ] && [ -s "$tmp/died" ]; then
+    died="signal $((rc - 128)) ($(head -n 1 "$tmp/died"))"
+    written=$(sed -n "s/.* value 0x\([0-9a-f]*\) size [0-9]* name 'isa-debug-exit'.*/\1/p" \
+        "$tmp/qemu.log" 2>/dev/null | tail -n 1)
+    if [ -z "$written" ]; then
+        printf '%s: QEMU died of %s; the domain reported no exit status\n' "$prog" "$died" >&2
+        exit 125
+    fi
+    printf '%s: QEMU died of %s after the domain wrote 0x%s to isa-debug-exit: that status stands\n' \
+        "$prog" "$died" "$written" >&2
+    # What QEMU would have exited with, mapped back as below.
+    rc=$((((0x$written << 1) | 1) & 255))
 fi
 # QEMU's own errors (a bad option, a tap it cannot open) are lines that
 # start with its name; they make it exit 1, as status 0 does.
@@ -217,8 +250,8 @@ if [ "$rc" -eq 1 ] && grep -q -e '^qemu-system-[a-z0-9_]*: ' "$errlog" &&
 fi
 # A crashed domain (SCHEDOP_shutdown with SHUTDOWN_crash, with no status
 # written first) is a guest panic: QEMU dumps the vCPU's registers.
-if grep -q -e '^[ER]IP=' "$errlog"; then
-    printf '%s: the domain crashed (QEMU exited %s after the register dump above)\n' "$prog" "$rc" >&2
+if grep -q -e '^[ER]IP=' "$errlog" "$tmp/qemu.log" 2>/dev/null; then
+    printf '%s: the domain crashed (QEMU exited %s after dumping its registers)\n' "$prog" "$rc" >&2
     exit 255
 fi
 case $rc in

@@ -214,7 +214,8 @@ fn test_job(out: &mut String, targets: &Targets, arches: &[&String]) {
                 continue; // not landed
             }
             // CI machines' KVM is not trusted to run real guests.
-            let runs = match place(binding.runner, *arch == build_arch, || false) {
+            let placement = place(binding.runner, *arch == build_arch, || false);
+            let runs = match placement {
                 Placement::Native => "native",
                 Placement::Guest => "guest",
                 Placement::Qemu { .. } => "qemu",
@@ -224,6 +225,10 @@ fn test_job(out: &mut String, targets: &Targets, arches: &[&String]) {
             let mut extra: Vec<&str> = Vec::new();
             if let Some(g) = &a.guest {
                 extra.push(&g.qemu_packages.debian);
+            }
+            // The xen guest's inner QEMU loads the machine's libraries.
+            if let (Placement::XenGuest, Some(x)) = (&placement, &a.xen_guest) {
+                extra.extend(x.library_packages.iter().map(String::as_str));
             }
             let (packages, multiarch) = arch_packages(targets, arch, &extra);
             cells.push(Cell {

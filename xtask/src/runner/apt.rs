@@ -206,8 +206,7 @@ impl PrivateApt {
         c
     }
 
-    /// The package a metapackage `meta` depends on whose name starts with
-    /// `prefix`.
+    /// `apt-cache depends` of `meta` in the suite.
     pub fn depends(&self, meta: &str) -> Result<String> {
         process::stdout(self.command("apt-cache").args(["depends", meta]))
             .with_context(|| format!("{meta} is not in {} at {}", self.suite, self.uri))

@@ -209,6 +209,10 @@ pub struct CellResult {
     pub fetched: Option<Vec<u8>>,
 }
 
+/// Where a cell's output collects while it runs (a `during` line may
+/// watch it).
+pub const CELL_OUTPUT: &str = "/tmp/out";
+
 fn runner_script(cells: &[Cell]) -> String {
     let mut s = String::from(
         "#!/bin/sh\n\
@@ -223,7 +227,7 @@ fn runner_script(cells: &[Cell]) -> String {
         }
         let cmd: Vec<String> = c.argv.iter().map(|a| sh_quote(a)).collect();
         s.push_str(&format!(
-            "{} >/tmp/out 2>&1 </dev/null &\npid=$!\n",
+            "{} >{CELL_OUTPUT} 2>&1 </dev/null &\npid=$!\n",
             cmd.join(" ")
         ));
         s.push_str(&format!(
@@ -236,7 +240,8 @@ fn runner_script(cells: &[Cell]) -> String {
             ));
         }
         s.push_str("wait $pid\nrc=$?\nkill $w >/dev/null 2>&1\n");
-        s.push_str("cat /tmp/out; [ -f /tmp/during ] && cat /tmp/during; rm -f /tmp/during\n");
+        s.push_str(&format!("cat {CELL_OUTPUT}; "));
+        s.push_str("[ -f /tmp/during ] && cat /tmp/during; rm -f /tmp/during\n");
         if let Some(glob) = &c.fetch {
             s.push_str(&format!(
                 "for f in {glob}; do [ -f \"$f\" ] && {{ echo '@@FILE {id}'; base64 \"$f\"; echo '@@FILEEND'; }}; break; done\n"

@@ -340,6 +340,148 @@ mod tests {
         assert_eq!(&elf[64 + 2 * 56..64 + 2 * 56 + 4], [0x66, 0xba, 0x01, 0x05]);
     }
 
+    /// xen-launch.sh under busybox sh (the guest's shell) with a fake QEMU:
+    /// the words it passes, and each way QEMU can end mapped to a status.
+    #[test]
+    fn the_launcher_maps_every_end_of_qemu() {
+        let root = crate::model::config::repo_root().unwrap();
+        let busybox = root
+            .join(layout::guest_dir(Path::new(layout::IN_TREE), "x86_64"))
+            .join("root/bin/busybox");
+        if !busybox.exists() {
+            println!(
+                "SKIP the_launcher_maps_every_end_of_qemu: no busybox at {} (the x86_64 guest kit; \
+                 `cargo test -p xtask guest_boots -- --ignored` fetches it)",
+                busybox.display()
+            );
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("qemu");
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >\"$FAKE_ARGV\"\ncase $FAKE in\n\
+             exit*) exit \"${FAKE#exit}\" ;;\n\
+             segv) kill -SEGV $$ ;;\n\
+             segvafter) while [ $# -gt 1 ]; do [ \"$1\" = -D ] && log=$2; shift; done\n\
+             echo \"1@2.3:memory_region_ops_write cpu 0 mr 0x5 addr 0x0 value 0x2a size 2 name 'isa-debug-exit'\" >\"$log\"\n\
+             kill -SEGV $$ ;;\n\
+             dump) echo 'EIP=001000bf EFL=00000002' >&2; exit 0 ;;\n\
+             error) echo \"qemu-system-x86_64: -device xen-disk: bad\" >&2; exit 1 ;;\n\
+             hang) exec sleep 100 ;;\nesac\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let args = dir.path().join("args");
+        std::fs::write(&args, "-accel\nkvm,xen-version=0x4000a\n").unwrap();
+        let uk = dir.path().join("uk");
+        let disk = dir.path().join("d,1.img");
+        std::fs::write(&uk, b"x").unwrap();
+        std::fs::write(&disk, b"").unwrap();
+        let argv = dir.path().join("argv");
+        let run = |fake_says: &str, guard: &str| {
+            let out = Command::new(&busybox)
+                .arg("sh")
+                .arg(root.join("tests/tools/xen-launch.sh"))
+                .args([
+                    "-A".as_ref(),
+                    args.as_os_str(),
+                    "-t".as_ref(),
+                    guard.as_ref(),
+                ])
+                .args([
+                    "-d".as_ref(),
+                    disk.as_os_str(),
+                    "-d".as_ref(),
+                    uk.as_os_str(),
+                ])
+                .args(["-n", "lo", "-m", "64"])
+                .arg(&uk)
+                .args(["--", "a b", "c"])
+                .env("XEN_QEMU", &fake)
+                .env("FAKE", fake_says)
+                .env("FAKE_ARGV", &argv)
+                .env("PATH", "/usr/bin:/bin")
+                .output()
+                .unwrap();
+            (
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let (rc, err) = run("exit15", "0");
+        assert_eq!(rc, 7, "{err}");
+        assert!(err.starts_with("+ "), "the QEMU command comes first: {err}");
+        let words = std::fs::read_to_string(&argv).unwrap();
+        let words: Vec<&str> = words.lines().collect();
+        let d = disk.display().to_string().replace(',', ",,");
+        for want in [
+            "kvm,xen-version=0x4000a",
+            "xen-console,chardev=c0",
+            "isa-debug-exit,iobase=0x501,iosize=2",
+            &format!("file={d},if=none,id=blk0,format=raw,cache=unsafe"),
+            "xen-disk,vdev=xvda,drive=blk0",
+            "xen-disk,vdev=xvdb,drive=blk1",
+            "tap,id=net0,ifname=lo,script=no,downscript=no",
+            "xen-net-device,netdev=net0,mac=52:54:00:12:34:56",
+            "a b c",
+        ] {
+            assert!(words.contains(&want), "no {want:?} in {words:?}");
+        }
+        assert_eq!(run("exit1", "0").0, 0);
+        assert_eq!(run("exit255", "0").0, 255);
+        let (rc, err) = run("exit0", "0");
+        assert_eq!(rc, 255, "{err}");
+        assert!(err.contains("without reporting an exit status"), "{err}");
+        let (rc, err) = run("dump", "0");
+        assert_eq!(rc, 255, "{err}");
+        assert!(err.contains("the domain crashed"), "{err}");
+        let (rc, err) = run("error", "0");
+        assert_eq!(rc, 1, "{err}");
+        assert!(err.contains("QEMU failed"), "{err}");
+        // 139 is also isa-debug-exit's status 69: the shell tells them apart.
+        let (rc, err) = run("segv", "0");
+        assert_eq!(rc, 125, "{err}");
+        assert!(err.contains("QEMU died of signal 11"), "{err}");
+        assert_eq!(run("exit139", "0").0, 69);
+        // QEMU's trace of the domain's status write outlives QEMU.
+        let (rc, err) = run("segvafter", "0");
+        assert_eq!(rc, 42, "{err}");
+        assert!(err.contains("after the domain wrote 0x2a"), "{err}");
+        // Disks past xvdz: xvdaa, xvdab, ... (QEMU's extended vbd numbers).
+        let mut cmd = Command::new(&busybox);
+        cmd.arg("sh")
+            .arg(root.join("tests/tools/xen-launch.sh"))
+            .arg("-A")
+            .arg(&args);
+        for _ in 0..54 {
+            cmd.arg("-d").arg(&uk);
+        }
+        let out = cmd
+            .arg(&uk)
+            .env("XEN_QEMU", &fake)
+            .env("FAKE", "exit1")
+            .env("FAKE_ARGV", &argv)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let words = std::fs::read_to_string(&argv).unwrap();
+        for (i, name) in [
+            (25, "xvdz"),
+            (26, "xvdaa"),
+            (51, "xvdaz"),
+            (52, "xvdba"),
+            (53, "xvdbb"),
+        ] {
+            let want = format!("xen-disk,vdev={name},drive=blk{i}\n");
+            assert!(words.contains(&want), "no {want:?} in {words}");
+        }
+        let (rc, err) = run("hang", "1");
+        assert_eq!(rc, 124, "{err}");
+        assert!(err.contains("hang guard stopped QEMU after 1 s"), "{err}");
+    }
+
     /// Boots the real x86_64 xen guest (downloads the suite's kernel and
     /// QEMU the first time) and checks that xen-launch.sh maps a domain's
     /// exit status back and stops a hung one. Run by hand:

@@ -118,7 +118,12 @@ impl Batch {
             output: r.output.clone(),
             command: c.argv.join(" "),
             elapsed: Duration::ZERO,
-            timeout: c.timeout_secs,
+            // A xen cell's own hang guard is the launcher's.
+            timeout: if self.xen {
+                c.timeout_secs.saturating_sub(XEN_GUARD_MARGIN)
+            } else {
+                c.timeout_secs
+            },
         })
     }
 }
@@ -158,7 +163,14 @@ fn nets(id: &str, t: &Test, setup: &mut Vec<String>, during: &mut Vec<String>) -
         setup.push(format!("ip link set {tap} up"));
         if let Some(p) = &t.ping {
             if i == 0 {
-                during.push("sleep 1".to_string());
+                // As tests.toml says: once the unikernel serves (a xen
+                // domain takes seconds to get there; a ping sent earlier
+                // is lost and the unikernel waits for it forever).
+                during.push(format!(
+                    "n=0; until grep -q 'Serving ping' {out} || [ $n -ge {t} ]; do sleep 1; n=$((n + 1)); done",
+                    out = guest::CELL_OUTPUT,
+                    t = t.timeout()
+                ));
             }
             // busybox ping has no -f; -A sends the next request as soon
             // as a reply arrives, -q keeps 2000 replies off the console.
@@ -281,6 +293,71 @@ fn guest_cell(id: &str, t: &Test, tender: &str, unikernel: &str) -> guest::Cell 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xen_cells_run_the_launcher_with_disks_taps_and_its_hang_guard() {
+        let t: Test = toml::from_str(
+            r#"
+            name = "x"
+            bindings = ["xen"]
+            nets = ["a", "b"]
+            blocks = { storage = 512 }
+            mem = 64
+            args = ["10", "x y"]
+            ping = { count = 3 }
+            timeout_secs = 20
+            "#,
+        )
+        .unwrap();
+        let c = xen_cell("c3", &t, Path::new("/nonexistent/u"), "/t/u");
+        assert_eq!(
+            c.argv,
+            [
+                xen::LAUNCHER,
+                "-A",
+                xen::QEMU_ARGS,
+                "-t",
+                "20",
+                "-m",
+                "64",
+                "-d",
+                "/tmp/c3-storage.img",
+                "-n",
+                "c3n0",
+                "-n",
+                "c3n1",
+                "/t/u",
+                "--",
+                "10",
+                "x y"
+            ]
+        );
+        // The runner's kill comes after the launcher's own guard.
+        assert_eq!(c.timeout_secs, 20 + XEN_GUARD_MARGIN);
+        assert!(
+            c.setup.iter().any(|l| l == "tunctl -t c3n1"),
+            "{:?}",
+            c.setup
+        );
+        assert!(
+            c.during[0].contains("Serving ping") && c.during[1].starts_with("ping -c 3"),
+            "pings wait for the unikernel: {:?}",
+            c.during
+        );
+        let b = Batch::xen(&[(&t, Path::new("/nonexistent/u"))]);
+        let r = guest::CellResult {
+            status: 124,
+            timed_out: false,
+            during_failed: false,
+            output: String::new(),
+            fetched: None,
+        };
+        let o = b
+            .outcome(&b.cells[0], &r, Path::new("/nonexistent"))
+            .unwrap();
+        assert!(o.timed_out, "the launcher's 124 is a timeout");
+        assert_eq!(o.timeout, 20, "the launcher's guard, not the runner's kill");
+    }
 
     #[test]
     fn pass_fds_taps_go_through_tapfd_after_the_images() {

@@ -370,8 +370,8 @@ fn missing_tool(cfg: &Config, arch: &str, t: &Test, placement: &Placement) -> Op
         })
 }
 
-/// Runs the native cells one by one, then the guest cells in one boot,
-/// then the xen cells in one boot of the xen guest.
+/// Runs the native cells one by one, then the xen cells in one boot of
+/// the xen guest, then the guest cells in one boot.
 fn run_cells(
     root: &Path,
     cfg: &Config,
