@@ -69,6 +69,11 @@ pub struct Test {
     /// unikernel itself.
     #[serde(default)]
     pub mkimage: bool,
+    /// Bindings of `bindings` whose run of this test cannot pass anywhere
+    /// the runner can boot them, each with the reason: the runner reports
+    /// the cell as SKIP with it (never silently), and builds it still.
+    #[serde(default)]
+    pub cannot_run: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,6 +235,18 @@ pub fn parse(text: &str, shown: &str, known: &Known, root: Option<&Path>) -> Res
                 );
             }
         }
+        if let Some(b) = t.cannot_run.keys().find(|b| !t.bindings.contains(b)) {
+            bail!(
+                "{}: {what}: cannot_run names {b:?}, which is not in its bindings",
+                value_at("cannot_run")
+            );
+        }
+        if let Some((b, _)) = t.cannot_run.iter().find(|(_, why)| why.trim().is_empty()) {
+            bail!(
+                "{}: {what}: cannot_run gives {b:?} no reason; say why it cannot run",
+                value_at("cannot_run")
+            );
+        }
         if let Some(b) = &t.unikernel_from {
             if !known.bindings.contains(b) {
                 bail!(
@@ -321,6 +338,25 @@ mod spec_checks {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let tests = load(&root).expect("tests/tests.toml");
         assert!(tests.len() > 10);
+    }
+
+    #[test]
+    fn cannot_run_needs_a_listed_binding_and_a_reason() {
+        let e = err(&format!("{HELLO}cannot_run = {{ hvt = \"why\" }}\n"));
+        assert!(
+            e.contains("tests.toml:4:") && e.contains("cannot_run names \"hvt\""),
+            "{e}"
+        );
+        let e = err(&format!("{HELLO}cannot_run = {{ spt = \" \" }}\n"));
+        assert!(e.contains("gives \"spt\" no reason"), "{e}");
+        let t = parse(
+            &format!("{HELLO}cannot_run = {{ spt = \"a reason\" }}\n"),
+            "tests.toml",
+            &known(),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(t[0].cannot_run["spt"], "a reason");
     }
 
     #[test]

@@ -234,6 +234,10 @@ fn collect_cells<'a>(
                 | Placement::XenGuest
                 | Placement::Qemu { .. } => {}
             }
+            if let Some(why) = t.cannot_run.get(b.as_str()) {
+                tally.skip(&name, &format!("cannot run on {b}: {why}"));
+                continue;
+            }
             if let Some(why) = plan.skip_reason(arch, ProductKind::Binding, b) {
                 tally.skip(
                     &name,
