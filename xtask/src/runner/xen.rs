@@ -497,6 +497,11 @@ mod tests {
         std::fs::create_dir_all(&scratch).unwrap();
         let m = match machine(&root, out, &t, &arch) {
             Ok(m) => m,
+            // CI has installed everything the guest needs: there, a
+            // guest that cannot be set up is a failure, not a skip.
+            Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!("the xen guest cannot be set up under CI: {e:#}")
+            }
             Err(e) => {
                 println!("SKIP xen_guest_boots_and_maps_exit_statuses: {e:#}");
                 return;
