@@ -13,17 +13,40 @@
 
 #include "bindings.h"
 
+/*
+ * Guest code can be expensive per instruction (a KVM that emulates the
+ * guest, a TCG QEMU), and the start-up banner is most of what a small
+ * unikernel runs: text goes out in runs, not a call per byte, and the
+ * digits of the common bases without a division instruction.
+ */
 struct out {
     char *buf;
-    size_t size;
+    size_t cap; /* bytes that may hold text: the size less the NUL */
     size_t len;
 };
 
-static void put(struct out *o, char c)
+/* Appends (n) bytes of (s): as many as fit, but counts them all. */
+static void put_n(struct out *o, const char *s, size_t n)
 {
-    if (o->len + 1 < o->size)
-        o->buf[o->len] = c;
-    o->len++;
+    size_t room = o->len < o->cap ? o->cap - o->len : 0;
+    size_t k = n < room ? n : room;
+    char *d = o->buf + o->len;
+    size_t i = 0;
+
+    for (; i + 8 <= k; i += 8)
+        __builtin_memcpy(d + i, s + i, 8);
+    for (; i < k; i++)
+        d[i] = s[i];
+    o->len += n;
+}
+
+static void put_fill(struct out *o, char c, size_t n)
+{
+    for (; n > 0; n--) {
+        if (o->len < o->cap)
+            o->buf[o->len] = c;
+        o->len++;
+    }
 }
 
 static void put_padded(struct out *o, const char *s, size_t n, int width,
@@ -31,20 +54,22 @@ static void put_padded(struct out *o, const char *s, size_t n, int width,
 {
     size_t fill = (width > 0 && (size_t)width > n) ? (size_t)width - n : 0;
 
+    if (fill == 0) {
+        put_n(o, s, n);
+        return;
+    }
     if (!left) {
         /* Zero padding goes after a minus sign. */
         if (pad == '0' && n > 0 && s[0] == '-') {
-            put(o, '-');
+            put_n(o, s, 1);
             s++;
             n--;
         }
-        for (; fill > 0; fill--)
-            put(o, pad);
+        put_fill(o, pad, fill);
     }
-    for (size_t i = 0; i < n; i++)
-        put(o, s[i]);
-    for (; left && fill > 0; fill--)
-        put(o, ' ');
+    put_n(o, s, n);
+    if (left)
+        put_fill(o, ' ', fill);
 }
 
 /* Formats (v) in (base) at the end of (tmp); returns the start. */
@@ -53,22 +78,32 @@ static char *utoa(char *end, unsigned long long v, unsigned base, bool upper)
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char *p = end;
 
-    do {
-        *--p = digits[v % base];
-        v /= base;
-    } while (v != 0);
+    if (base == 16) {
+        do {
+            *--p = digits[v & 15];
+            v >>= 4;
+        } while (v != 0);
+    } else {
+        do {
+            *--p = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+    }
     return p;
 }
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct out o = {.buf = buf, .size = size, .len = 0};
+    struct out o = {.buf = buf, .cap = size > 0 ? size - 1 : 0, .len = 0};
     char tmp[24];
     char *end = tmp + sizeof tmp;
 
     for (; *fmt != '\0'; fmt++) {
         if (*fmt != '%') {
-            put(&o, *fmt);
+            const char *run = fmt;
+            while (fmt[1] != '%' && fmt[1] != '\0')
+                fmt++;
+            put_n(&o, run, (size_t)(fmt - run) + 1);
             continue;
         }
         fmt++;
@@ -158,17 +193,17 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put_padded(&o, p, (size_t)(end - p), width, left, ' ');
             break;
         case '%':
-            put(&o, '%');
+            put_n(&o, "%", 1);
             break;
         case '\0':
             /* A lone '%' at the end: print it and stop. */
-            put(&o, '%');
+            put_n(&o, "%", 1);
             fmt--;
             break;
         default:
             /* Unknown conversion: show it as written. */
-            put(&o, '%');
-            put(&o, *fmt);
+            put_n(&o, "%", 1);
+            put_n(&o, fmt, 1);
             break;
         }
     }

@@ -54,7 +54,26 @@ static const char *file_kind(mode_t mode)
     return "not a regular file";
 }
 
-static void read_all(const char *path, struct elf_image *img)
+/* Reads bytes [from, to) of the file into img->data, grown to (to). */
+static void read_range(int fd, struct elf_image *img, size_t from, size_t to)
+{
+    uint8_t *data = realloc(img->data, to > 0 ? to : 1);
+    if (data == NULL)
+        die("%s: out of memory reading the file", img->path);
+    img->data = data;
+    while (from < to) {
+        ssize_t n = pread(fd, data + from, to - from, (off_t)from);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1)
+            die_errno("cannot read %s", img->path);
+        if (n == 0)
+            die("%s: file shrank while being read", img->path);
+        from += (size_t)n;
+    }
+}
+
+static int open_regular(const char *path, size_t *size)
 {
     /*
      * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
@@ -74,30 +93,76 @@ static void read_all(const char *path, struct elf_image *img)
     if ((unsigned long long)st.st_size > ELF_MAX_FILE_SIZE)
         die("%s: file too large to be a unikernel (%lld bytes)", path,
             (long long)st.st_size);
+    *size = (size_t)st.st_size;
+    return fd;
+}
 
-    img->size = (size_t)st.st_size;
-    img->data = malloc(img->size > 0 ? img->size : 1);
-    if (img->data == NULL)
-        die("%s: out of memory reading the file", path);
-    size_t done = 0;
-    while (done < img->size) {
-        ssize_t n = read(fd, img->data + done, img->size - done);
-        if (n == -1 && errno == EINTR)
+/*
+ * How much of the file the tender uses: the headers, the PT_LOAD and the
+ * PT_NOTE contents. Symbols and debug information after them are never
+ * read, so they cost neither time nor memory (a debug build's are most of
+ * the file). Headers that elf_image_read() will refuse need nothing beyond
+ * what is read already; a range reaching past the end of the file makes it
+ * the whole file, so that the checks against img->size reject it exactly
+ * as they would with the whole file read.
+ */
+static size_t used_extent(const Elf64_Phdr *ph, unsigned phnum,
+                          size_t file_size)
+{
+    size_t need = 0;
+
+    for (unsigned i = 0; i < phnum; i++) {
+        if (ph[i].p_type != PT_LOAD && ph[i].p_type != PT_NOTE)
             continue;
-        if (n == -1)
-            die_errno("cannot read %s", path);
-        if (n == 0)
-            die("%s: file shrank while being read", path);
-        done += (size_t)n;
+        if (ph[i].p_offset > file_size ||
+            ph[i].p_filesz > file_size - ph[i].p_offset)
+            return file_size;
+        if (ph[i].p_offset + ph[i].p_filesz > need)
+            need = ph[i].p_offset + ph[i].p_filesz;
+    }
+    return need;
+}
+
+/* The used part of the file (used_extent) into img->data, img->size. */
+static void read_used(const char *path, struct elf_image *img)
+{
+    size_t file_size;
+    int fd = open_regular(path, &file_size);
+    /* One read covers the headers of any unikernel linked as usual. */
+    size_t have = file_size < 4096 ? file_size : 4096;
+    read_range(fd, img, 0, have);
+
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->data;
+    if (have >= sizeof *eh && eh->e_phentsize == sizeof(Elf64_Phdr) &&
+        eh->e_phnum <= ELF_MAX_PHNUM && eh->e_phoff % 8 == 0 &&
+        eh->e_phoff <= file_size &&
+        eh->e_phnum * sizeof(Elf64_Phdr) <= file_size - eh->e_phoff) {
+        size_t ph_end = eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr);
+        if (ph_end > have) {
+            read_range(fd, img, have, ph_end);
+            have = ph_end;
+        }
+        eh = (const Elf64_Ehdr *)img->data;
+        size_t need = used_extent((const Elf64_Phdr *)(img->data + eh->e_phoff),
+                                  eh->e_phnum, file_size);
+        if (need > have) {
+            read_range(fd, img, have, need);
+            have = need;
+        }
     }
     close(fd);
+    img->size = have;
+    img->file_size = file_size;
 }
 
 void elf_image_read(const char *path, struct elf_image *img)
 {
     memset(img, 0, sizeof *img);
     img->path = path;
-    read_all(path, img);
+    read_used(path, img);
+    /* The header checks are against the whole file. */
+    size_t used = img->size;
+    img->size = img->file_size;
 
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->data;
     if (img->size < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
@@ -145,6 +210,7 @@ void elf_image_read(const char *path, struct elf_image *img)
     img->eh = eh;
     img->ph = (const Elf64_Phdr *)(img->data + eh->e_phoff);
     img->phnum = eh->e_phnum;
+    img->size = used;
 }
 
 void elf_image_free(struct elf_image *img)

@@ -11,14 +11,20 @@
 #define TENDER_ELF_IMAGE_H
 
 #include <elf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* A whole ELF file read into memory, headers checked. */
+/*
+ * The part of an ELF file a tender uses, headers checked: (data, size) is
+ * the start of the file up to the end of the last PT_LOAD or PT_NOTE
+ * content (what follows, symbols and debug information, is not read).
+ */
 struct elf_image {
     const char *path;
     uint8_t *data;
     size_t size;
+    size_t file_size;
     const Elf64_Ehdr *eh;
     const Elf64_Phdr *ph;
     unsigned phnum;
@@ -78,10 +84,13 @@ typedef void (*elf_protect_fn)(void *ctx, uint64_t guest_addr, uint64_t len,
  * host address (host_base + a). Every segment must lie within
  * [min_base, mem_size) and be either writable or executable, not both.
  * Calls (protect) once per segment afterwards. Returns the entry point and,
- * in (*end), the first address after the image.
+ * in (*end), the first address after the image. (zeroed): guest memory is
+ * all zero bytes (fresh anonymous memory), so the part of a segment beyond
+ * its file content is not written: a page nobody writes costs no memory.
  */
 uint64_t elf_load(const struct elf_image *img, uintptr_t host_base,
                   uint64_t mem_size, uint64_t min_base, uint64_t page_size,
-                  elf_protect_fn protect, void *ctx, uint64_t *end);
+                  bool zeroed, elf_protect_fn protect, void *ctx,
+                  uint64_t *end);
 
 #endif /* TENDER_ELF_IMAGE_H */

@@ -74,7 +74,7 @@ static void check_overlaps(const struct elf_image *img, unsigned i,
 
 uint64_t elf_load(const struct elf_image *img, uintptr_t host_base,
                   uint64_t mem_size, uint64_t min_base, uint64_t page_size,
-                  elf_protect_fn protect, void *ctx, uint64_t *end)
+                  bool zeroed, elf_protect_fn protect, void *ctx, uint64_t *end)
 {
     uint64_t entry = img->eh->e_entry;
     uint64_t image_end = 0;
@@ -108,7 +108,8 @@ uint64_t elf_load(const struct elf_image *img, uintptr_t host_base,
             continue;
         uint8_t *dst = (uint8_t *)(host_base + ph->p_vaddr);
         memcpy(dst, img->data + ph->p_offset, ph->p_filesz);
-        memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+        if (!zeroed)
+            memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
     }
     for (unsigned i = 0; i < img->phnum; i++) {
         const Elf64_Phdr *ph = &img->ph[i];

@@ -19,6 +19,24 @@
 
 const char *tender_prog = "solo5-tender";
 
+void tender_set_prog(int argc, char **argv, const char *fallback)
+{
+    if (argc < 1 || argv[0] == NULL || argv[0][0] == '\0') {
+        tender_prog = fallback;
+        return;
+    }
+    char *p = argv[0];
+    size_t len = strlen(p);
+    while (len > 1 && p[len - 1] == '/')
+        p[--len] = '\0';
+    char *last = p;
+    for (char *c = p; *c != '\0'; c++) {
+        if (*c == '/' && c[1] != '\0')
+            last = c + 1;
+    }
+    tender_prog = last;
+}
+
 /*
  * String arguments of a message are often hostile or careless input (a
  * command-line argument, a path, a name from a file): each %s shows at most

@@ -31,6 +31,14 @@ extern const char tender_version[];
  */
 extern const char *tender_prog;
 
+/*
+ * Sets tender_prog from argv[0] as POSIX basename() would (trailing slashes
+ * dropped in place), or to (fallback) when there is no argv[0]. Not libc's
+ * basename(): it is the only code in its 64 KiB of libc a tender runs, and
+ * each such stretch of libc code run costs resident memory.
+ */
+void tender_set_prog(int argc, char **argv, const char *fallback);
+
 void die(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void die_errno(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
 void warn_msg(const char *fmt, ...) PRINTF_LIKE(1, 2);

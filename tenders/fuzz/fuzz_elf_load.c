@@ -6,7 +6,8 @@
  * (elf_image.c, elf_load.c). Any bytes are read as a unikernel file and, if
  * the headers pass, loaded into a heap buffer standing for guest memory:
  * AddressSanitizer catches any write outside it. When the load succeeds,
- * the harness checks what it promises: every segment's file bytes copied,
+ * the harness checks what it promises: every segment's file bytes read and
+ * copied,
  * the rest of it zeroed, the entry point inside the image, and protect()
  * called with page-aligned ranges inside guest memory.
  */
@@ -80,6 +81,22 @@ static void check_loaded(uint64_t entry, uint64_t end)
                   (unsigned long long)entry);
 }
 
+/* After a successful read: the part not read holds nothing the tender
+ * uses, so every PT_LOAD and PT_NOTE content that lies in the file lies
+ * in what was read. */
+static void check_extent(size_t size)
+{
+    for (unsigned i = 0; i < img.phnum; i++) {
+        const Elf64_Phdr *ph = &img.ph[i];
+        if (ph->p_type != PT_LOAD && ph->p_type != PT_NOTE)
+            continue;
+        if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
+            continue;
+        if (ph->p_offset + ph->p_filesz > img.size)
+            fuzz_fail("segment %u lies in the file but was not read", i);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (guest == NULL) {
@@ -91,16 +108,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* A read that dies has had its buffer freed by FUZZ_TRY. */
     if (FUZZ_TRY(elf_image_read(path, &img))) {
-        if (img.size != size || memcmp(img.data, data, size) != 0)
+        if (img.file_size != size || img.size > size ||
+            memcmp(img.data, data, img.size) != 0)
             fuzz_fail("the file was not read as it is");
+        check_extent(size);
         /* Guest memory is dirty from earlier inputs, as a tender's
          * would not be: the check below proves the loader zeroes. */
         static uint64_t entry, end;
         static struct protect_log log;
         log.calls = 0;
         if (FUZZ_TRY(entry = elf_load(&img, (uintptr_t)guest, GUEST_MEM_SIZE,
-                                      GUEST_MIN_BASE, GUEST_PAGE_SIZE, protect,
-                                      &log, &end))) {
+                                      GUEST_MIN_BASE, GUEST_PAGE_SIZE, false,
+                                      protect, &log, &end))) {
             if (log.calls == 0)
                 fuzz_fail("a loaded image protected no segment");
             check_loaded(entry, end);

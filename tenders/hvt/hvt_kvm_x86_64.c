@@ -36,7 +36,9 @@ void hvt_kvm_arch_check(struct tender *t)
 
 static struct kvm_cpuid2 *supported_cpuid(struct tender *t)
 {
-    for (unsigned n = 64; n <= CPUID_MAX_ENTRIES; n *= 2) {
+    /* 256 entries cover every CPU KVM knows today in one call (the kernel
+     * itself offers at most 256): each E2BIG retry costs a full query. */
+    for (unsigned n = 256; n <= CPUID_MAX_ENTRIES; n *= 2) {
         struct kvm_cpuid2 *c =
             calloc(1, sizeof *c + n * sizeof(struct kvm_cpuid_entry2));
         if (c == NULL)

@@ -14,7 +14,6 @@
  *      the seccomp filter, and run the guest until it halts.
  */
 
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +61,7 @@ int main(int argc, char **argv)
                        .policy = {.core_dirfd = -1}};
     struct elf_image img;
 
-    tender_prog =
-        argc > 0 && argv[0][0] != '\0' ? basename(argv[0]) : "solo5-hvt";
+    tender_set_prog(argc, argv, "solo5-hvt");
 
     /* Pass 1: --help/--version, and where the unikernel is. */
     int first = args_find_unikernel(argc, argv, usage, version);

@@ -43,7 +43,7 @@ static void record_segment(void *ctx, uint64_t addr, uint64_t len,
 void hvt_mem_load(struct tender *t, const struct elf_image *img)
 {
     t->entry = elf_load(img, (uintptr_t)t->mem, t->mem_size, HVT_GUEST_MIN_BASE,
-                        0x1000, record_segment, t, &t->kernel_end);
+                        0x1000, true, record_segment, t, &t->kernel_end);
     if (t->kernel_end > t->mem_size - HVT_MIN_FREE_MEM)
         die("%s: needs more than %llu MB of guest memory (try a larger "
             "--mem)",

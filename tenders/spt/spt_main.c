@@ -12,7 +12,6 @@
  *   4. build and load the seccomp filter, and jump to the unikernel.
  */
 
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +70,7 @@ int main(int argc, char **argv)
                        .timerfd = -1};
     struct elf_image img;
 
-    tender_prog =
-        argc > 0 && argv[0][0] != '\0' ? basename(argv[0]) : "solo5-spt";
+    tender_set_prog(argc, argv, "solo5-spt");
 
     /* Pass 1: --help/--version, and where the unikernel is. */
     int first = args_find_unikernel(argc, argv, usage, version);

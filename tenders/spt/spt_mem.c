@@ -65,7 +65,7 @@ uint64_t spt_mem_load(struct tender *t, const struct elf_image *img,
     long page = sysconf(_SC_PAGESIZE);
     uint64_t entry =
         elf_load(img, 0, t->mem_size, SPT_GUEST_MIN_BASE,
-                 page > 0 ? (uint64_t)page : 4096, protect, t, end);
+                 page > 0 ? (uint64_t)page : 4096, true, protect, t, end);
 
     /* Room for at least a small stack above the image. */
     if (*end > t->mem_size - 0x10000)
