@@ -116,6 +116,28 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
     PRINTF_LIKE(3, 4);
 
+/*
+ * Text built piece by piece, for the messages every start and exit prints
+ * (the banner, the exit line): parsing a format costs guest instructions,
+ * which are expensive where the guest is emulated. (len) counts every byte
+ * put, as fmt_vsnprintf's result does; only the first (cap) are stored.
+ */
+struct fmt_out {
+    char *buf;
+    size_t cap;
+    size_t len;
+};
+void fmt_put(struct fmt_out *o, const char *s, size_t n);
+/* A string literal, its length known when compiling. */
+#define FMT_PUT_LIT(o, lit) fmt_put((o), (lit), sizeof(lit) - 1)
+/* (v) in base 10 or 16 (lowercase), zero-padded to at least (digits)
+ * digits: "%0<digits>llu" or "%0<digits>llx". */
+void fmt_put_uint(struct fmt_out *o, unsigned long long v, unsigned base,
+                  unsigned digits);
+
+/* log_printf() prints at most LOG_LINE_MAX - 1 bytes of a message. */
+#define LOG_LINE_MAX 256
+
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 void log_printf(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -13,7 +13,21 @@
 
 void solo5_exit(int status)
 {
-    log_printf(LOG_INFO, "Solo5: solo5_exit(%d) called\n", status);
+    /* Every run ends here: built without a format, as the banner is. */
+    if (log_enabled(LOG_INFO)) {
+        char buf[48];
+        struct fmt_out o = {.buf = buf, .cap = sizeof buf};
+        unsigned long long u = (unsigned long long)status;
+
+        FMT_PUT_LIT(&o, "Solo5: solo5_exit(");
+        if (status < 0) {
+            FMT_PUT_LIT(&o, "-");
+            u = 0ULL - u;
+        }
+        fmt_put_uint(&o, u, 10, 1);
+        FMT_PUT_LIT(&o, ") called\n");
+        platform_puts(buf, o.len);
+    }
     platform_exit(status, NULL);
 }
 

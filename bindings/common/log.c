@@ -21,7 +21,7 @@ bool log_enabled(enum log_level level)
 
 void log_printf(enum log_level level, const char *fmt, ...)
 {
-    char buf[256];
+    char buf[LOG_LINE_MAX];
     va_list ap;
 
     if (!log_enabled(level))

@@ -19,28 +19,37 @@
  * unikernel runs: text goes out in runs, not a call per byte, and the
  * digits of the common bases without a division instruction.
  */
-struct out {
-    char *buf;
-    size_t cap; /* bytes that may hold text: the size less the NUL */
-    size_t len;
-};
 
 /* Appends (n) bytes of (s): as many as fit, but counts them all. */
-static void put_n(struct out *o, const char *s, size_t n)
+void fmt_put(struct fmt_out *o, const char *s, size_t n)
 {
     size_t room = o->len < o->cap ? o->cap - o->len : 0;
     size_t k = n < room ? n : room;
     char *d = o->buf + o->len;
     size_t i = 0;
 
-    for (; i + 8 <= k; i += 8)
-        __builtin_memcpy(d + i, s + i, 8);
-    for (; i < k; i++)
-        d[i] = s[i];
+    if (k >= 8) {
+        for (; i + 8 <= k; i += 8)
+            __builtin_memcpy(d + i, s + i, 8);
+        /* The last 8 bytes again, overlapping: no loop for the tail. */
+        if (i < k)
+            __builtin_memcpy(d + k - 8, s + k - 8, 8);
+    } else {
+        if (k & 4) {
+            __builtin_memcpy(d, s, 4);
+            i = 4;
+        }
+        if (k & 2) {
+            __builtin_memcpy(d + i, s + i, 2);
+            i += 2;
+        }
+        if (k & 1)
+            d[i] = s[i];
+    }
     o->len += n;
 }
 
-static void put_fill(struct out *o, char c, size_t n)
+static void put_fill(struct fmt_out *o, char c, size_t n)
 {
     for (; n > 0; n--) {
         if (o->len < o->cap)
@@ -49,25 +58,25 @@ static void put_fill(struct out *o, char c, size_t n)
     }
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, int width,
+static void put_padded(struct fmt_out *o, const char *s, size_t n, int width,
                        bool left, char pad)
 {
     size_t fill = (width > 0 && (size_t)width > n) ? (size_t)width - n : 0;
 
     if (fill == 0) {
-        put_n(o, s, n);
+        fmt_put(o, s, n);
         return;
     }
     if (!left) {
         /* Zero padding goes after a minus sign. */
         if (pad == '0' && n > 0 && s[0] == '-') {
-            put_n(o, s, 1);
+            fmt_put(o, s, 1);
             s++;
             n--;
         }
         put_fill(o, pad, fill);
     }
-    put_n(o, s, n);
+    fmt_put(o, s, n);
     if (left)
         put_fill(o, ' ', fill);
 }
@@ -92,9 +101,22 @@ static char *utoa(char *end, unsigned long long v, unsigned base, bool upper)
     return p;
 }
 
+void fmt_put_uint(struct fmt_out *o, unsigned long long v, unsigned base,
+                  unsigned digits)
+{
+    char tmp[24];
+    char *end = tmp + sizeof tmp;
+    char *p = utoa(end, v, base, false);
+
+    while ((size_t)(end - p) < digits && p > tmp)
+        *--p = '0';
+    fmt_put(o, p, (size_t)(end - p));
+}
+
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct out o = {.buf = buf, .cap = size > 0 ? size - 1 : 0, .len = 0};
+    /* (cap) leaves room for the NUL. */
+    struct fmt_out o = {.buf = buf, .cap = size > 0 ? size - 1 : 0, .len = 0};
     char tmp[24];
     char *end = tmp + sizeof tmp;
 
@@ -103,7 +125,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             const char *run = fmt;
             while (fmt[1] != '%' && fmt[1] != '\0')
                 fmt++;
-            put_n(&o, run, (size_t)(fmt - run) + 1);
+            fmt_put(&o, run, (size_t)(fmt - run) + 1);
             continue;
         }
         fmt++;
@@ -193,17 +215,17 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put_padded(&o, p, (size_t)(end - p), width, left, ' ');
             break;
         case '%':
-            put_n(&o, "%", 1);
+            fmt_put(&o, "%", 1);
             break;
         case '\0':
             /* A lone '%' at the end: print it and stop. */
-            put_n(&o, "%", 1);
+            fmt_put(&o, "%", 1);
             fmt--;
             break;
         default:
             /* Unknown conversion: show it as written. */
-            put_n(&o, "%", 1);
-            put_n(&o, fmt, 1);
+            fmt_put(&o, "%", 1);
+            fmt_put(&o, fmt, 1);
             break;
         }
     }

@@ -100,10 +100,19 @@ static uint8_t cookie_buf[HVT_HALT_COOKIE_MAX] __attribute__((aligned(16)));
 /*
  * Entry stubs: each pushes a 0 where the CPU pushes no error code, then the
  * vector number, and joins trap_common, which saves the general purpose
- * registers and calls trap_handler() with the frame. The stubs' addresses
- * are in trap_entry_table. Vectors with a CPU error code: 8, 10-14, 17, 21,
- * 29 and 30.
+ * registers and calls trap_handler() with the frame. Vectors with a CPU
+ * error code: 8, 10-14, 17, 21, 29 and 30. The stubs sit TRAP_STUB_BYTES
+ * apart from trap_entries, in vector order (.org fails the build if one
+ * outgrows its slot), and trap_entries is aligned so that all 32 share
+ * the upper 48 bits of their address: the gates differ only in the
+ * low word, which cpu_trap_init() steps.
  */
+#define TRAP_STUB_BYTES 16
+#define TRAP_ENTRIES_ALIGN 512
+_Static_assert(TRAP_VECTORS *TRAP_STUB_BYTES <= TRAP_ENTRIES_ALIGN,
+               "the stubs fit one aligned block");
+#define STR_(x) #x
+#define STR(x) STR_(x)
 __asm__(".pushsection .text\n"
         ".balign 16\n"
         "trap_common:\n"
@@ -128,32 +137,27 @@ __asm__(".pushsection .text\n"
         "1:  cli\n"
         "    hlt\n"
         "    jmp 1b\n"
-        ".macro trap_stub vec, ec\n"
-        "trap_entry_\\vec:\n"
-        "    .if \\ec == 0\n"
-        "    pushq $0\n"
-        "    .endif\n"
-        "    pushq $\\vec\n"
-        "    jmp trap_common\n"
-        ".endm\n"
-        ".irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31\n"
-        "    trap_stub \\v, 0\n"
-        ".endr\n"
-        ".irp v, 8,10,11,12,13,14,17,21,29,30\n"
-        "    trap_stub \\v, 1\n"
-        ".endr\n"
-        ".purgem trap_stub\n"
-        ".popsection\n"
-        ".pushsection .rodata\n"
-        ".balign 8\n"
-        "trap_entry_table:\n"
-        ".irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,"
-        "23,24,25,26,27,28,29,30,31\n"
-        "    .quad trap_entry_\\v\n"
-        ".endr\n"
-        ".popsection\n");
+        ".balign " STR(
+            TRAP_ENTRIES_ALIGN) "\n"
+                                "trap_entries:\n"
+                                ".irp v, "
+                                "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,"
+                                "18,19,20,21,22,"
+                                "23,24,25,26,27,28,29,30,31\n"
+                                "    .if (\\v == 8) || (\\v >= 10 && \\v <= "
+                                "14) || (\\v == 17) || "
+                                "(\\v == 21) || (\\v == 29) || (\\v == 30)\n"
+                                "    .else\n"
+                                "    pushq $0\n"
+                                "    .endif\n"
+                                "    pushq $\\v\n"
+                                "    jmp trap_common\n"
+                                "    .org trap_entries + " STR(
+                                    TRAP_STUB_BYTES) " * (\\v + 1), 0xcc\n"
+                                                     ".endr\n"
+                                                     ".popsection\n");
 
-extern const uint64_t trap_entry_table[TRAP_VECTORS];
+extern const char trap_entries[];
 
 void trap_handler(const struct trap_frame *f)
     __attribute__((used, visibility("hidden"))) NORETURN;
@@ -298,6 +302,28 @@ static void set_gate(unsigned vec, uint64_t handler, unsigned ist)
     g->reserved = 0;
 }
 
+/* The 32 exception gates: the first set field by field, the others copied
+ * from it with the handler's low word stepped (see trap_entries), two
+ * stores a gate where the guest may be emulated instruction by
+ * instruction. */
+static void set_trap_gates(void)
+{
+    uint64_t base = (uint64_t)(uintptr_t)trap_entries;
+    uint64_t w[2];
+
+    BINDINGS_ASSERT(base % TRAP_ENTRIES_ALIGN == 0);
+    set_gate(0, base, IST_TRAP);
+    __builtin_memcpy(w, &idt[0], sizeof w);
+    for (unsigned v = 1; v < TRAP_VECTORS; v++) {
+        w[0] += TRAP_STUB_BYTES;
+        __builtin_memcpy(&idt[v], w, sizeof w);
+    }
+    /* NMI, #DF and #MC on a stack of their own. */
+    idt[2].ist = IST_FAULT;
+    idt[8].ist = IST_FAULT;
+    idt[18].ist = IST_FAULT;
+}
+
 static void gdt_load(void)
 {
     uint64_t base = (uint64_t)(uintptr_t)&tss;
@@ -349,10 +375,7 @@ void cpu_trap_init(void)
     gdt_load();
     __asm__ __volatile__("ltr %w0" : : "r"(GDT_TSS) : "memory");
 
-    for (unsigned v = 0; v < TRAP_VECTORS; v++) {
-        unsigned ist = (v == 2 || v == 8 || v == 18) ? IST_FAULT : IST_TRAP;
-        set_gate(v, trap_entry_table[v], ist);
-    }
+    set_trap_gates();
     idt_load();
 }
 
