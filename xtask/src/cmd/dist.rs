@@ -22,7 +22,7 @@ use crate::model::layout::solo5_triple;
 use crate::plan::{Plan, ProductKind};
 use crate::util::process;
 use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
+use sha256::Sha256;
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

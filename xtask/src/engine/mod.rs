@@ -11,7 +11,7 @@ mod stamps;
 
 use crate::plan::{Action, Plan, Step};
 use anyhow::{anyhow, Context, Result};
-use sha2::{Digest, Sha256};
+use sha256::Sha256;
 use stamps::{Db, FileState, Journal};
 use std::collections::{BTreeMap, HashSet};
 use std::io::IsTerminal;
