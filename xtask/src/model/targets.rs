@@ -362,15 +362,15 @@ impl Targets {
         name: &str,
         sources: &[Spanned<String>],
     ) -> Result<()> {
-        for s in sources {
-            for arch in self.arch.keys() {
-                let p = expand(s.get_ref(), arch);
-                if !s.get_ref().contains("{arch}") && !self.root().join(&p).is_file() {
-                    bail!(
-                        "{}: {kind}.{name}: source {p} does not exist",
-                        self.at(text, s.span())
-                    );
-                }
+        // Only sources the same for every arch must exist (an arch's own
+        // file may not have landed yet): one stat each.
+        for s in sources.iter().filter(|s| !s.get_ref().contains("{arch}")) {
+            let p = s.get_ref();
+            if !self.root().join(p).is_file() {
+                bail!(
+                    "{}: {kind}.{name}: source {p} does not exist",
+                    self.at(text, s.span())
+                );
             }
         }
         Ok(())

@@ -266,7 +266,7 @@ pub fn parse(text: &str, shown: &str, known: &Known, root: Option<&Path>) -> Res
         }
         if let Some(root) = root.filter(|_| t.is_built()) {
             let src = format!("{}/test_{}.c", t.dir(), t.source());
-            if !root.join(&src).is_file() {
+            if !crate::util::source_exists(&root.join(&src)) {
                 let key = if t.source.is_some() { "source" } else { "name" };
                 bail!("{}: {what}: {src} does not exist", value_at(key));
             }
