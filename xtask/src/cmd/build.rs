@@ -183,7 +183,7 @@ pub fn build_with(flags: &Flags, elftool: bool) -> Result<(Config, plan::Plan)> 
             crate::util::version::version_cached(&root, &root.join(layout::version_cache(&out)))
         });
         let cfg = config::load(&flags.tools)?;
-        let tests = testspec::load(&root)?;
+        let tests = testspec::load_with(&root, &cfg.targets)?;
         times.mark("config");
         let elftool = match elftool {
             true => Some(build_elftool(&root, &cfg.out)?),

@@ -89,7 +89,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         cfg.build_arch,
         cfg.root.display()
     );
-    let tests = testspec::load(&cfg.root)?;
+    let tests = testspec::load_with(&cfg.root, &cfg.targets)?;
     let plan = plan::plan(&cfg, &tests, None)?;
     let mut runners = Runners::new(&cfg, &cfg.root);
     let mut want = Wanted::default();
