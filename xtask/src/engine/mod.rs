@@ -69,10 +69,16 @@ fn up_to_date(root: &Path, db: &mut Db, step: &Step) -> bool {
     if stamp.command != command_hash(step) || stamp.outputs.len() != step.outputs.len() {
         return false;
     }
-    let covered = step
-        .inputs
-        .iter()
-        .all(|i| stamp.inputs.iter().any(|&s| db.states[s].path == *i));
+    // Compared as bytes: `Path`'s equality parses both into components,
+    // and this runs for every input against every recorded one (a spelling
+    // that differs only makes the step run again).
+    let covered = step.inputs.iter().all(|i| {
+        let i = i.as_os_str();
+        stamp
+            .inputs
+            .iter()
+            .any(|&s| db.states[s].path.as_os_str() == i)
+    });
     if !covered {
         return false;
     }

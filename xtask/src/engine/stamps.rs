@@ -76,7 +76,12 @@ pub struct Stamp {
 #[derive(Debug, Default)]
 pub struct Db {
     pub states: Vec<FileState>,
+    /// Built on the first `intern` after loading: a no-op build never
+    /// needs it, and hashing every loaded state's path was a quarter of
+    /// its time.
     index: HashMap<FileState, usize>,
+    /// How many of `states` are in `index`.
+    indexed: usize,
     /// By the step's first output.
     pub stamps: HashMap<PathBuf, Stamp>,
     /// Whether each state still matches the disk: None until checked.
@@ -96,6 +101,10 @@ fn path_bytes(p: &Path) -> &[u8] {
 
 impl Db {
     fn intern(&mut self, state: FileState) -> usize {
+        for i in self.indexed..self.states.len() {
+            self.index.entry(self.states[i].clone()).or_insert(i);
+        }
+        self.indexed = self.states.len();
         if let Some(&i) = self.index.get(&state) {
             return i;
         }
@@ -103,6 +112,7 @@ impl Db {
         self.checked.push(None);
         self.in_file.push(false);
         self.index.insert(state, self.states.len() - 1);
+        self.indexed = self.states.len();
         self.states.len() - 1
     }
 
@@ -116,8 +126,10 @@ impl Db {
         if !data.starts_with(HEADER.as_bytes()) {
             return db;
         }
-        // File ids are local to the file: map them to our indices.
-        let mut ids: HashMap<u64, usize> = HashMap::new();
+        // File ids are local to the file: map them to our indices. The
+        // writer numbers states from 0, so a vector does (a hash map's
+        // lookups, one per input of every stamp, were a tenth of a no-op).
+        let mut ids: Vec<Option<usize>> = Vec::new();
         let mut open: Option<(PathBuf, Stamp)> = None;
         let mut bad = false;
         for line in data[HEADER.len()..].split(|&b| b == b'\n') {
@@ -142,8 +154,21 @@ impl Db {
                         size: size as u64,
                         mtime_ns: mtime as i64,
                     };
-                    let i = db.intern(state);
-                    ids.insert(id as u64, i);
+                    // Each state is defined once in the file: no lookup.
+                    db.states.push(state);
+                    db.checked.push(None);
+                    db.in_file.push(false);
+                    let Ok(id) = usize::try_from(id) else {
+                        continue;
+                    };
+                    if id >= ids.len() {
+                        if id > data.len() {
+                            // More ids than bytes: not a file we wrote.
+                            continue;
+                        }
+                        ids.resize(id + 1, None);
+                    }
+                    ids[id] = Some(db.states.len() - 1);
                 }
                 b's' => {
                     bad = false;
@@ -177,10 +202,10 @@ impl Db {
                     for id in rest.split(|&b| b == b' ').filter(|f| !f.is_empty()) {
                         let id = std::str::from_utf8(id)
                             .ok()
-                            .and_then(|s| s.parse::<u64>().ok())
-                            .and_then(|id| ids.get(&id));
+                            .and_then(|s| s.parse::<usize>().ok())
+                            .and_then(|id| ids.get(id).copied().flatten());
                         match id {
-                            Some(&i) => list.push(i),
+                            Some(i) => list.push(i),
                             None => bad = true,
                         }
                     }
