@@ -58,6 +58,15 @@ fn db_path(out: &Path, arch: &str) -> PathBuf {
     crate::model::layout::stamps_dir(out, arch).join("db")
 }
 
+/// Prints from a worker. A closed stdout (`cargo xtask build -v | head`)
+/// is ignored: `println!` would panic the worker, and the others would
+/// wait for it for ever.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// True when the step's stamp proves its outputs current.
 fn up_to_date(root: &Path, db: &mut Db, step: &Step) -> bool {
     let Some(first) = step.outputs.first() else {
@@ -222,7 +231,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
         } => {
             let shown = format!("{} {}", program.display(), args.join(" "));
             if verbose {
-                println!("{shown}");
+                say(&format!("{shown}\n"));
             }
             // What a killed build may have left: a temp that a tool would
             // append to, a tool's own temp, a depfile.
@@ -254,7 +263,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
             }
             if !text.trim().is_empty() {
                 // Warnings from a successful step are still worth seeing.
-                println!("{}", text.trim_end());
+                say(&format!("{}\n", text.trim_end()));
             }
             let mut deps = Vec::new();
             if let Some(d) = &step.depfile {
@@ -455,10 +464,9 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
                 let step = &plan.steps[i];
                 let line = format!("[{k}/{total}] {} {} {}", step.verb, step.arch, step.label);
                 if tty {
-                    print!("\r\x1b[K{line}");
-                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                    say(&format!("\r\x1b[K{line}"));
                 } else {
-                    println!("{line}");
+                    say(&format!("{line}\n"));
                 }
                 let book = &books[step.arch.as_str()];
                 let result = execute(root, step, opts.verbose)
