@@ -76,12 +76,9 @@ pub struct Stamp {
 #[derive(Debug, Default)]
 pub struct Db {
     pub states: Vec<FileState>,
-    /// Built on the first `intern` after loading: a no-op build never
-    /// needs it, and hashing every loaded state's path was a quarter of
-    /// its time.
-    index: HashMap<FileState, usize>,
-    /// How many of `states` are in `index`.
-    indexed: usize,
+    /// Keyed by the path's bytes: hashing a `Path` walks its components,
+    /// which was a quarter of a no-op build's time.
+    index: HashMap<(Vec<u8>, u64, i64), usize>,
     /// By the step's first output.
     pub stamps: HashMap<PathBuf, Stamp>,
     /// Whether each state still matches the disk: None until checked.
@@ -101,18 +98,14 @@ fn path_bytes(p: &Path) -> &[u8] {
 
 impl Db {
     fn intern(&mut self, state: FileState) -> usize {
-        for i in self.indexed..self.states.len() {
-            self.index.entry(self.states[i].clone()).or_insert(i);
-        }
-        self.indexed = self.states.len();
-        if let Some(&i) = self.index.get(&state) {
+        let key = (path_bytes(&state.path).to_vec(), state.size, state.mtime_ns);
+        if let Some(&i) = self.index.get(&key) {
             return i;
         }
-        self.states.push(state.clone());
+        self.states.push(state);
         self.checked.push(None);
         self.in_file.push(false);
-        self.index.insert(state, self.states.len() - 1);
-        self.indexed = self.states.len();
+        self.index.insert(key, self.states.len() - 1);
         self.states.len() - 1
     }
 
@@ -154,10 +147,8 @@ impl Db {
                         size: size as u64,
                         mtime_ns: mtime as i64,
                     };
-                    // Each state is defined once in the file: no lookup.
-                    db.states.push(state);
-                    db.checked.push(None);
-                    db.in_file.push(false);
+                    // A state the file defines twice is one state.
+                    let i = db.intern(state);
                     let Ok(id) = usize::try_from(id) else {
                         continue;
                     };
@@ -168,7 +159,7 @@ impl Db {
                         }
                         ids.resize(id + 1, None);
                     }
-                    ids[id] = Some(db.states.len() - 1);
+                    ids[id] = Some(i);
                 }
                 b's' => {
                     bad = false;
