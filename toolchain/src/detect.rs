@@ -204,7 +204,17 @@ pub fn resolve(program: &str, env: &BTreeMap<String, String>) -> Option<PathBuf>
     }
     let path = env.get("PATH").cloned().unwrap_or_default();
     let cwd = std::env::current_dir().ok()?;
-    which::which_in(program, Some(path), cwd).ok()
+    // Relative entries (an empty one is the current directory) are taken
+    // against the current directory, as a shell does.
+    std::env::split_paths(&path)
+        .map(|dir| cwd.join(dir).join(program))
+        .find(|p| is_executable(p))
+}
+
+/// A regular file (after links) with an execute bit.
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Versioned names on PATH, such as gcc-12 or aarch64-linux-gnu-gcc-11,

@@ -99,8 +99,8 @@ fn targets() -> toml::Value {
     let path = workspace().join("targets.toml");
     let s = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    s.parse()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    // A document (`Value`'s own `parse` reads a single value).
+    toml::from_str(&s).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn arches(t: &toml::Value) -> Vec<Arch> {
@@ -223,9 +223,8 @@ fn sandbox_rows(arch: &str) -> Vec<String> {
     let path = workspace().join("tests/tests.toml");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let v: toml::Value = text
-        .parse()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: toml::Value =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let tests = v.get("test").and_then(toml::Value::as_array);
     let mut rows = Vec::new();
     for t in tests.into_iter().flatten() {

@@ -5,37 +5,74 @@
 //! prints each median beside the baseline's with their ratio, so a
 //! regression shows.
 
+use crate::cli::{self, Arg, Matches, Opt};
 use crate::model::config;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    /// What to measure: build (clean, no-op and touch-one-source builds of
-    /// a scratch copy of the tree); tenders (wall time and peak RSS of
-    /// solo5-spt and solo5-hvt running test_hello, and of solo5-virtio-run
-    /// booting it in QEMU to its exit, beside /bin/true).
-    #[arg(value_parser = names())]
     pub what: String,
-    /// Runs per measurement.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
-    /// Parallel jobs for builds (default: the number of cores).
-    #[arg(short, long)]
     pub jobs: Option<usize>,
-    /// Build directory for the tenders benchmark's build (see `build`);
-    /// the build benchmark always builds a scratch copy in its own tree.
-    #[arg(long, value_name = "DIR")]
     pub build_dir: Option<PathBuf>,
-    /// Save the samples to FILE (TOML), as a baseline for --compare.
-    #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
-    /// Compare with a baseline saved by --save: each median beside the
-    /// baseline's, and their ratio.
-    #[arg(long, value_name = "FILE")]
     pub compare: Option<PathBuf>,
+}
+
+pub const OPTS: &[Opt] = &[
+    Opt::value("runs", "RUNS", "Runs per measurement").default("5"),
+    Opt::value(
+        "jobs",
+        "JOBS",
+        "Parallel jobs for builds (default: the number of cores)",
+    )
+    .short('j'),
+    Opt::value(
+        "build-dir",
+        "DIR",
+        "Build directory for the tenders benchmark's build (see `build`); the build benchmark \
+         always builds a scratch copy in its own tree",
+    ),
+    Opt::value(
+        "save",
+        "FILE",
+        "Save the samples to FILE (TOML), as a baseline for --compare",
+    ),
+    Opt::value(
+        "compare",
+        "FILE",
+        "Compare with a baseline saved by --save: each median beside the baseline's, and their \
+         ratio",
+    ),
+];
+
+pub const ARG: Arg = Arg {
+    name: "WHAT",
+    required: true,
+    possible: NAMES,
+    help: "What to measure: build (clean, no-op and touch-one-source builds of a scratch copy \
+           of the tree); tenders (wall time and peak RSS of solo5-spt and solo5-hvt running \
+           test_hello, and of solo5-virtio-run booting it in QEMU to its exit, beside /bin/true)",
+};
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        let runs = m.parse("runs")?.unwrap_or(5);
+        if runs == 0 {
+            return Err(m.error("invalid value '0' for '--runs <RUNS>': at least 1".into()));
+        }
+        Ok(Flags {
+            what: m.arg.clone().unwrap_or_default(),
+            runs,
+            jobs: m.parse("jobs")?,
+            build_dir: m.value("build-dir").map(PathBuf::from),
+            save: m.value("save").map(PathBuf::from),
+            compare: m.value("compare").map(PathBuf::from),
+        })
+    }
 }
 
 struct Bench {
@@ -55,9 +92,8 @@ const BENCHES: &[Bench] = &[
     },
 ];
 
-fn names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(BENCHES.iter().map(|b| b.name))
-}
+/// The names in `BENCHES`, for the command line (a test keeps them equal).
+const NAMES: &[&str] = &["build", "tenders"];
 
 /// What a benchmark measured.
 struct Report {
@@ -758,6 +794,12 @@ mod tests {
             "Name:\tsolo5-hvt\nVmPeak:\t  9000 kB\nVmHWM:\t    1424 kB\nVmRSS:\t 1400 kB\n";
         assert_eq!(vm_hwm_kib(status), Some(1424));
         assert_eq!(vm_hwm_kib("VmRSS:\t 1400 kB\n"), None);
+    }
+
+    #[test]
+    fn command_line_names_every_bench() {
+        let names: Vec<&str> = BENCHES.iter().map(|b| b.name).collect();
+        assert_eq!(names, NAMES);
     }
 
     #[test]

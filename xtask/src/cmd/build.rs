@@ -1,5 +1,6 @@
 //! `cargo xtask build`: detect, plan and run the build for each target.
 
+use crate::cli::{self, Matches, Opt};
 use crate::model::config::{self, Config, ToolFlags};
 use crate::model::layout::{self, Layout};
 use crate::model::tests as testspec;
@@ -8,17 +9,32 @@ use anyhow::{bail, Context, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, clap::Args)]
-#[group(skip)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    #[command(flatten)]
     pub tools: ToolFlags,
-    /// Parallel jobs (default: the number of cores).
-    #[arg(short, long)]
     pub jobs: Option<usize>,
-    /// Print every command.
-    #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// `build`'s own options, after `config::TOOL_OPTS`.
+pub const OPTS: &[Opt] = &[
+    Opt::value(
+        "jobs",
+        "JOBS",
+        "Parallel jobs (default: the number of cores)",
+    )
+    .short('j'),
+    Opt::flag("verbose", "Print every command").short('v'),
+];
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        Ok(Flags {
+            tools: ToolFlags::from_matches(m),
+            jobs: m.parse("jobs")?,
+            verbose: m.flag("verbose"),
+        })
+    }
 }
 
 /// Where a build's time goes, printed to stderr when `SOLO5_TIMINGS` is
@@ -167,7 +183,7 @@ pub fn build_with(flags: &Flags, elftool: bool) -> Result<(Config, plan::Plan)> 
             crate::util::version::version_cached(&root, &root.join(layout::version_cache(&out)))
         });
         let cfg = config::load(&flags.tools)?;
-        let tests = testspec::load(&root)?;
+        let tests = testspec::load_with(&root, &cfg.targets)?;
         times.mark("config");
         let elftool = match elftool {
             true => Some(build_elftool(&root, &cfg.out)?),

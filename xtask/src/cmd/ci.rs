@@ -4,6 +4,7 @@
 //! in the arch's emulated guest, and a dist job. `--check` (and a unit
 //! test) fail when the committed file differs from what would be written.
 
+use crate::cli::{self, Matches, Opt};
 use crate::model::config;
 use crate::model::targets::Targets;
 use crate::runner::{place, Placement};
@@ -11,12 +12,22 @@ use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, clap::Args)]
-#[group(skip)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    /// Do not write; fail if the committed workflow is stale.
-    #[arg(long)]
     pub check: bool,
+}
+
+pub const OPTS: &[Opt] = &[Opt::flag(
+    "check",
+    "Do not write; fail if the committed workflow is stale",
+)];
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        Ok(Flags {
+            check: m.flag("check"),
+        })
+    }
 }
 
 /// Where the workflow lives, relative to the root.

@@ -14,6 +14,7 @@
 //! `SOURCE_DATE_EPOCH` (else the last commit's time), gzip without name or
 //! time, so the same sources give the same bytes in any directory.
 
+use crate::cli::{self, Matches, Opt};
 use crate::cmd::build;
 use crate::cmd::install::{self, Entry, Parts};
 use crate::model::config::{ArchConfig, Config};
@@ -21,22 +22,33 @@ use crate::model::layout::solo5_triple;
 use crate::plan::{Plan, ProductKind};
 use crate::util::process;
 use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
+use sha256::Sha256;
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-#[derive(Debug, Clone, clap::Args)]
-#[group(skip)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    #[command(flatten)]
     pub build: build::Flags,
-    /// Only the source tarball `solo5-ng-VERSION.tar.gz` (git-tracked
-    /// files, a VERSION file, the crates vendored): builds nothing.
-    #[arg(long)]
     pub source: bool,
+}
+
+/// `dist`'s own options, after `build`'s.
+pub const OPTS: &[Opt] = &[Opt::flag(
+    "source",
+    "Only the source tarball `solo5-ng-VERSION.tar.gz` (git-tracked files, a VERSION file, \
+     the crates vendored): builds nothing",
+)];
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        Ok(Flags {
+            build: build::Flags::from_matches(m)?,
+            source: m.flag("source"),
+        })
+    }
 }
 
 pub const NAME: &str = "solo5-ng";

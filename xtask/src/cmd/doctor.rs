@@ -2,6 +2,7 @@
 //! install for the rest (`--install` installs it). Its verdict is the
 //! build's own: both come from the same plan.
 
+use crate::cli::{self, Matches, Opt};
 use crate::cmd::build;
 use crate::model::config::{self, ArchConfig, Config, ToolFlags};
 use crate::model::tests as testspec;
@@ -14,19 +15,39 @@ use std::process::Command;
 use toolchain::cache::Origin;
 use toolchain::Role;
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug)]
 pub struct Flags {
-    #[command(flatten)]
     pub tools: ToolFlags,
-    /// Install the distro packages for what is missing (prints the command first).
-    #[arg(long)]
     pub install: bool,
-    /// With --install: do not ask before running the package manager.
-    #[arg(long)]
     pub yes: bool,
-    /// Every arch, every test tool and the CI compiler matrix (implies --all-targets).
-    #[arg(long)]
     pub all: bool,
+}
+
+/// `doctor`'s own options, after `config::TOOL_OPTS`.
+pub const OPTS: &[Opt] = &[
+    Opt::flag(
+        "install",
+        "Install the distro packages for what is missing (prints the command first)",
+    ),
+    Opt::flag(
+        "yes",
+        "With --install: do not ask before running the package manager",
+    ),
+    Opt::flag(
+        "all",
+        "Every arch, every test tool and the CI compiler matrix (implies --all-targets)",
+    ),
+];
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        Ok(Flags {
+            tools: ToolFlags::from_matches(m),
+            install: m.flag("install"),
+            yes: m.flag("yes"),
+            all: m.flag("all"),
+        })
+    }
 }
 
 /// The distro family from /etc/os-release: debian, fedora, alpine, arch.
@@ -68,7 +89,7 @@ pub fn run(flags: Flags) -> Result<i32> {
         cfg.build_arch,
         cfg.root.display()
     );
-    let tests = testspec::load(&cfg.root)?;
+    let tests = testspec::load_with(&cfg.root, &cfg.targets)?;
     let plan = plan::plan(&cfg, &tests, None)?;
     let mut runners = Runners::new(&cfg, &cfg.root);
     let mut want = Wanted::default();

@@ -17,6 +17,7 @@
 //! without libFuzzer: the C harnesses with the ordinary C compiler and its
 //! sanitizers, the cargo targets through `cargo test` on stable.
 
+use crate::cli::{self, Matches, Opt};
 use crate::model::config;
 use crate::model::targets::{expand, Targets};
 use crate::util::process;
@@ -39,23 +40,43 @@ const CLANGS: &[&str] = &[
 /// The package that brings the runtime on Debian (CI installs it).
 const RUNTIME_PACKAGE: &str = "clang-19 libclang-rt-19-dev";
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    /// Fuzz only this target (repeatable; default: all of them).
-    #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
-    /// Seconds to fuzz each target.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub time: u64,
-    /// Run the committed corpora and regression inputs once, without
-    /// fuzzing (no nightly, no libFuzzer).
-    #[arg(long)]
     pub replay: bool,
-    /// Compiler for the C harnesses (default: the first of clang,
-    /// clang-19 .. clang-14 that links a libFuzzer harness; with --replay,
-    /// cc).
-    #[arg(long, value_name = "CC")]
     pub cc: Option<String>,
+}
+
+pub const OPTS: &[Opt] = &[
+    Opt::many(
+        "target",
+        "NAME",
+        "Fuzz only this target (repeatable; default: all of them)",
+    ),
+    Opt::value("time", "SECONDS", "Seconds to fuzz each target").default("60"),
+    Opt::flag(
+        "replay",
+        "Run the committed corpora and regression inputs once, without fuzzing (no nightly, \
+         no libFuzzer)",
+    ),
+    Opt::value(
+        "cc",
+        "CC",
+        "Compiler for the C harnesses (default: the first of clang, clang-19 .. clang-14 that \
+         links a libFuzzer harness; with --replay, cc)",
+    ),
+];
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        Ok(Flags {
+            targets: m.values("target"),
+            time: m.parse("time")?.unwrap_or(60),
+            replay: m.flag("replay"),
+            cc: m.value("cc"),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

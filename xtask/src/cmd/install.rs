@@ -15,6 +15,7 @@
 //! leftovers of the output tree), with fixed modes, and nothing is written
 //! outside DESTDIR+PREFIX.
 
+use crate::cli::{self, Matches, Opt};
 use crate::cmd::build;
 use crate::model::config::Config;
 use crate::model::layout::{self, solo5_triple, Layout};
@@ -23,40 +24,82 @@ use anyhow::{bail, Context, Result};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
-#[derive(Debug, Clone, clap::Args)]
-#[group(skip)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    #[command(flatten)]
     pub build: build::Flags,
-    /// Installation prefix (default: $PREFIX, else /usr/local).
-    #[arg(long, value_name = "DIR")]
     pub prefix: Option<PathBuf>,
-    /// Staging directory prepended to every installed path (default:
-    /// $DESTDIR); the files still expect to run from PREFIX.
-    #[arg(long, value_name = "DIR")]
     pub destdir: Option<PathBuf>,
-    /// Only the programs that run unikernels and inspect them: the tenders
-    /// and solo5-elftool (no wrappers, headers or bindings).
-    #[arg(long, conflicts_with = "no_tenders")]
     pub tools_only: bool,
-    /// Everything but the tenders: the toolchain of each target and
-    /// solo5-elftool.
-    #[arg(long)]
     pub no_tenders: bool,
-    /// Only the files of one package of `cargo xtask dist`'s split:
-    /// `solo5-ng` (tenders, solo5-elftool) or `solo5-ng-cross-ARCH` (that
-    /// arch's toolchain), for distro packaging (debian/rules, the spec).
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["tools_only", "no_tenders"])]
     pub package: Option<String>,
-    /// Also write the installed paths (under PREFIX, without DESTDIR) to
-    /// FILE, one a line, sorted; the directories the files alone own
-    /// (below PREFIX/bin, include and lib) end with `/`.
-    #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Also add `solo5:Depends=` to the Debian substvars FILE: the
-    /// packages that own the compilers the installed wrappers run.
-    #[arg(long, value_name = "FILE")]
     pub debian_substvars: Option<PathBuf>,
+}
+
+/// `install`'s own options, after `build`'s.
+pub const OPTS: &[Opt] = &[
+    Opt::value(
+        "prefix",
+        "DIR",
+        "Installation prefix (default: $PREFIX, else /usr/local)",
+    ),
+    Opt::value(
+        "destdir",
+        "DIR",
+        "Staging directory prepended to every installed path (default: $DESTDIR); the files \
+         still expect to run from PREFIX",
+    ),
+    Opt::flag(
+        "tools-only",
+        "Only the programs that run unikernels and inspect them: the tenders and solo5-elftool \
+         (no wrappers, headers or bindings)",
+    ),
+    Opt::flag(
+        "no-tenders",
+        "Everything but the tenders: the toolchain of each target and solo5-elftool",
+    ),
+    Opt::value(
+        "package",
+        "NAME",
+        "Only the files of one package of `cargo xtask dist`'s split: `solo5-ng` (tenders, \
+         solo5-elftool) or `solo5-ng-cross-ARCH` (that arch's toolchain), for distro packaging \
+         (debian/rules, the spec)",
+    ),
+    Opt::value(
+        "manifest",
+        "FILE",
+        "Also write the installed paths (under PREFIX, without DESTDIR) to FILE, one a line, \
+         sorted; the directories the files alone own (below PREFIX/bin, include and lib) end \
+         with `/`",
+    ),
+    Opt::value(
+        "debian-substvars",
+        "FILE",
+        "Also add `solo5:Depends=` to the Debian substvars FILE: the packages that own the \
+         compilers the installed wrappers run",
+    ),
+];
+
+/// Option pairs that exclude each other.
+pub const CONFLICTS: &[(&str, &str)] = &[
+    ("tools-only", "no-tenders"),
+    ("package", "tools-only"),
+    ("package", "no-tenders"),
+];
+
+impl Flags {
+    pub fn from_matches(m: &Matches) -> Result<Flags, cli::Error> {
+        Ok(Flags {
+            build: build::Flags::from_matches(m)?,
+            prefix: m.value("prefix").map(PathBuf::from),
+            destdir: m.value("destdir").map(PathBuf::from),
+            tools_only: m.flag("tools-only"),
+            no_tenders: m.flag("no-tenders"),
+            package: m.value("package"),
+            manifest: m.value("manifest").map(PathBuf::from),
+            debian_substvars: m.value("debian-substvars").map(PathBuf::from),
+        })
+    }
 }
 
 /// Which parts to install.

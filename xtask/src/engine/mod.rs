@@ -11,7 +11,7 @@ mod stamps;
 
 use crate::plan::{Action, Plan, Step};
 use anyhow::{anyhow, Context, Result};
-use sha2::{Digest, Sha256};
+use sha256::Sha256;
 use stamps::{Db, FileState, Journal};
 use std::collections::{BTreeMap, HashSet};
 use std::io::IsTerminal;
@@ -58,6 +58,15 @@ fn db_path(out: &Path, arch: &str) -> PathBuf {
     crate::model::layout::stamps_dir(out, arch).join("db")
 }
 
+/// Prints from a worker. A closed stdout (`cargo xtask build -v | head`)
+/// is ignored: `println!` would panic the worker, and the others would
+/// wait for it for ever.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// True when the step's stamp proves its outputs current.
 fn up_to_date(root: &Path, db: &mut Db, step: &Step) -> bool {
     let Some(first) = step.outputs.first() else {
@@ -69,10 +78,16 @@ fn up_to_date(root: &Path, db: &mut Db, step: &Step) -> bool {
     if stamp.command != command_hash(step) || stamp.outputs.len() != step.outputs.len() {
         return false;
     }
-    let covered = step
-        .inputs
-        .iter()
-        .all(|i| stamp.inputs.iter().any(|&s| db.states[s].path == *i));
+    // Compared as bytes: `Path`'s equality parses both into components,
+    // and this runs for every input against every recorded one (a spelling
+    // that differs only makes the step run again).
+    let covered = step.inputs.iter().all(|i| {
+        let i = i.as_os_str();
+        stamp
+            .inputs
+            .iter()
+            .any(|&s| db.states[s].path.as_os_str() == i)
+    });
     if !covered {
         return false;
     }
@@ -216,7 +231,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
         } => {
             let shown = format!("{} {}", program.display(), args.join(" "));
             if verbose {
-                println!("{shown}");
+                say(&format!("{shown}\n"));
             }
             // What a killed build may have left: a temp that a tool would
             // append to, a tool's own temp, a depfile.
@@ -248,7 +263,7 @@ fn execute(root: &Path, step: &Step, verbose: bool) -> Result<Vec<PathBuf>> {
             }
             if !text.trim().is_empty() {
                 // Warnings from a successful step are still worth seeing.
-                println!("{}", text.trim_end());
+                say(&format!("{}\n", text.trim_end()));
             }
             let mut deps = Vec::new();
             if let Some(d) = &step.depfile {
@@ -449,10 +464,9 @@ pub fn run(root: &Path, plan: &Plan, opts: &Options) -> Result<Summary> {
                 let step = &plan.steps[i];
                 let line = format!("[{k}/{total}] {} {} {}", step.verb, step.arch, step.label);
                 if tty {
-                    print!("\r\x1b[K{line}");
-                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                    say(&format!("\r\x1b[K{line}"));
                 } else {
-                    println!("{line}");
+                    say(&format!("{line}\n"));
                 }
                 let book = &books[step.arch.as_str()];
                 let result = execute(root, step, opts.verbose)

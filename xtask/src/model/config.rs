@@ -1,6 +1,7 @@
 //! Config: what `targets.toml` and detection say about each requested
 //! arch. The plain data the planner works from.
 
+use crate::cli::{Matches, Opt};
 use crate::model::layout::{self, Layout};
 use crate::model::targets::Targets;
 use anyhow::{Context, Result};
@@ -9,41 +10,77 @@ use toolchain::cache::{self, Origin};
 use toolchain::{Overrides, Request, Toolchains};
 
 /// Flags shared by every command that needs toolchains.
-#[derive(Debug, Clone, Default, clap::Args)]
-#[group(skip)]
+#[derive(Debug, Clone, Default)]
 pub struct ToolFlags {
-    /// Target arch; repeatable. Arch names, aliases, GNU, Rust or Solo5
-    /// triples are accepted. Default: the build machine's arch.
-    #[arg(long = "target", value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// Every arch the build machine's OS supports.
-    #[arg(long)]
     pub all_targets: bool,
-    /// C compiler for both tenders and bindings.
-    #[arg(long, value_name = "CC")]
     pub cc: Option<String>,
-    /// C compiler for the tenders (overrides HOST_CC).
-    #[arg(long, value_name = "CC")]
     pub host_cc: Option<String>,
-    /// C compiler for bindings and unikernels (overrides TARGET_CC).
-    #[arg(long, value_name = "CC")]
     pub target_cc: Option<String>,
-    /// Linker for unikernels (overrides TARGET_LD).
-    #[arg(long, value_name = "LD")]
     pub target_ld: Option<String>,
-    /// objcopy for the target (overrides TARGET_OBJCOPY).
-    #[arg(long, value_name = "OBJCOPY")]
     pub target_objcopy: Option<String>,
-    /// Put every output (what target/solo5 holds by default, and dist's
-    /// packages) under DIR; the source tree is only read (default:
-    /// $SOLO5_BUILD_DIR).
-    #[arg(long, value_name = "DIR")]
     pub build_dir: Option<PathBuf>,
-    /// Run every C compile (target and host, not links) through CMD, such
-    /// as ccache, sccache or distcc; words split at spaces (default:
-    /// $SOLO5_CC_LAUNCHER). See docs/performance.md.
-    #[arg(long, value_name = "CMD")]
     pub launcher: Option<String>,
+}
+
+/// The options of `ToolFlags`, as `cargo xtask CMD --help` shows them.
+pub const TOOL_OPTS: &[Opt] = &[
+    Opt::many(
+        "target",
+        "TARGET",
+        "Target arch; repeatable. Arch names, aliases, GNU, Rust or Solo5 triples are accepted. \
+         Default: the build machine's arch",
+    ),
+    Opt::flag("all-targets", "Every arch the build machine's OS supports"),
+    Opt::value("cc", "CC", "C compiler for both tenders and bindings"),
+    Opt::value(
+        "host-cc",
+        "CC",
+        "C compiler for the tenders (overrides HOST_CC)",
+    ),
+    Opt::value(
+        "target-cc",
+        "CC",
+        "C compiler for bindings and unikernels (overrides TARGET_CC)",
+    ),
+    Opt::value(
+        "target-ld",
+        "LD",
+        "Linker for unikernels (overrides TARGET_LD)",
+    ),
+    Opt::value(
+        "target-objcopy",
+        "OBJCOPY",
+        "objcopy for the target (overrides TARGET_OBJCOPY)",
+    ),
+    Opt::value(
+        "build-dir",
+        "DIR",
+        "Put every output (what target/solo5 holds by default, and dist's packages) under DIR; \
+         the source tree is only read (default: $SOLO5_BUILD_DIR)",
+    ),
+    Opt::value(
+        "launcher",
+        "CMD",
+        "Run every C compile (target and host, not links) through CMD, such as ccache, sccache \
+         or distcc; words split at spaces (default: $SOLO5_CC_LAUNCHER). See docs/performance.md",
+    ),
+];
+
+impl ToolFlags {
+    pub fn from_matches(m: &Matches) -> ToolFlags {
+        ToolFlags {
+            targets: m.values("target"),
+            all_targets: m.flag("all-targets"),
+            cc: m.value("cc"),
+            host_cc: m.value("host-cc"),
+            target_cc: m.value("target-cc"),
+            target_ld: m.value("target-ld"),
+            target_objcopy: m.value("target-objcopy"),
+            build_dir: m.value("build-dir").map(PathBuf::from),
+            launcher: m.value("launcher"),
+        }
+    }
 }
 
 /// The repository root (where targets.toml lives), found at run time so

@@ -453,15 +453,15 @@ impl Targets {
         name: &str,
         sources: &[Spanned<String>],
     ) -> Result<()> {
-        for s in sources {
-            for arch in self.arch.keys() {
-                let p = expand(s.get_ref(), arch);
-                if !s.get_ref().contains("{arch}") && !self.root().join(&p).is_file() {
-                    bail!(
-                        "{}: {kind}.{name}: source {p} does not exist",
-                        self.at(text, s.span())
-                    );
-                }
+        // Only sources the same for every arch must exist (an arch's own
+        // file may not have landed yet): one stat each.
+        for s in sources.iter().filter(|s| !s.get_ref().contains("{arch}")) {
+            let p = s.get_ref();
+            if !self.root().join(p).is_file() {
+                bail!(
+                    "{}: {kind}.{name}: source {p} does not exist",
+                    self.at(text, s.span())
+                );
             }
         }
         Ok(())
@@ -610,12 +610,17 @@ impl Targets {
                 return Ok(name.clone());
             }
         }
-        // Rust-style triples: aarch64-unknown-linux-gnu, x86_64-unknown-none.
-        if let Ok(triple) = s.parse::<target_lexicon::Triple>() {
-            let first = triple.architecture.to_string();
+        // Rust-style triples: aarch64-unknown-linux-gnu, x86_64-unknown-none
+        // (three or four parts, the arch first, spelled as an arch name,
+        // alias or GNU triple's arch).
+        let parts: Vec<&str> = s.split('-').collect();
+        if (3..=4).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty()) {
             for (name, arch) in &self.arch {
                 let gnu_first = arch.gnu_triple.split('-').next().unwrap_or("");
-                if first == *name || first == gnu_first {
+                if parts[0] == name
+                    || parts[0] == gnu_first
+                    || arch.aliases.iter().any(|a| a == parts[0])
+                {
                     return Ok(name.clone());
                 }
             }
@@ -722,10 +727,15 @@ mod tests {
             ("aarch64-unknown-linux-gnu", "aarch64"),
             ("powerpc64le-unknown-linux-gnu", "ppc64le"),
             ("x86_64-unknown-linux-gnu", "x86_64"),
+            ("x86_64-unknown-none", "x86_64"),
+            ("arm64-apple-darwin", "aarch64"),
             ("aarch64-solo5-none-static", "aarch64"),
             ("x86_64-solo5-none-static", "x86_64"),
         ] {
             assert_eq!(t.resolve_target(spec).unwrap(), want, "{spec}");
+        }
+        for bad in ["x86_64-", "x86_64-a-b-c-d", "sparc64-unknown-linux-gnu"] {
+            assert!(t.resolve_target(bad).is_err(), "{bad}");
         }
         let err = t.resolve_target("sparc").unwrap_err().to_string();
         assert!(err.contains("unknown target \"sparc\""), "{err}");

@@ -177,18 +177,23 @@ const EXCLUSIVE: &[(&str, &str)] = &[
 #[derive(Deserialize)]
 struct Spans {
     #[serde(default)]
-    test: Vec<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+    // The values are skipped, not built: only their positions are used.
+    test: Vec<BTreeMap<Spanned<String>, Spanned<serde::de::IgnoredAny>>>,
 }
 
 pub fn load(root: &Path) -> Result<Vec<Test>> {
+    load_with(root, &Targets::load(&root.join("targets.toml"))?)
+}
+
+/// `load` with targets.toml already read.
+pub fn load_with(root: &Path, targets: &Targets) -> Result<Vec<Test>> {
     let path = root.join("tests/tests.toml");
     if !path.exists() {
         return Ok(Vec::new());
     }
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let targets = Targets::load(&root.join("targets.toml"))?;
-    parse(&text, "tests/tests.toml", &Known::of(&targets), Some(root))
+    parse(&text, "tests/tests.toml", &Known::of(targets), Some(root))
 }
 
 /// Parses and checks tests.toml text (`shown`: its name in messages); with
@@ -207,16 +212,20 @@ pub fn parse(text: &str, shown: &str, known: &Known, root: Option<&Path>) -> Res
         }
     };
     let spans: Spans = toml::from_str(text).with_context(|| format!("{shown}: cannot re-read"))?;
-    let mut names: BTreeMap<&str, String> = BTreeMap::new();
+    // Offsets, not positions: a position scans the text from its start,
+    // which for every test was most of a no-op build's reading of this file.
+    let mut names: BTreeMap<&str, Option<usize>> = BTreeMap::new();
     for (t, keys) in file.tests.iter().zip(&spans.test) {
         let key = |k: &str| keys.get_key_value(k);
         let value_at = |k: &str| key(k).map_or(shown.to_string(), |(_, v)| at(v.span().start));
         let what = format!("test {:?}", t.name);
 
-        if let Some(first) = names.insert(&t.name, value_at("name")) {
+        let name_at = key("name").map(|(_, v)| v.span().start);
+        if let Some(first) = names.insert(&t.name, name_at) {
             bail!(
-                "{}: {what}: a second test of this name (the first is at {first}); names must be unique",
-                value_at("name")
+                "{}: {what}: a second test of this name (the first is at {}); names must be unique",
+                value_at("name"),
+                first.map_or(shown.to_string(), at)
             );
         }
         for (list, values, set) in [
@@ -283,7 +292,7 @@ pub fn parse(text: &str, shown: &str, known: &Known, root: Option<&Path>) -> Res
         }
         if let Some(root) = root.filter(|_| t.is_built()) {
             let src = format!("{}/test_{}.c", t.dir(), t.source());
-            if !root.join(&src).is_file() {
+            if !crate::util::source_exists(&root.join(&src)) {
                 let key = if t.source.is_some() { "source" } else { "name" };
                 bail!("{}: {what}: {src} does not exist", value_at(key));
             }

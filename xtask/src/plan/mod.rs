@@ -138,6 +138,6 @@ fn not_landed(root: &Path, sources: &[String], arch: &str) -> Option<String> {
     }
     sources
         .iter()
-        .find(|src| !root.join(src).exists())
+        .find(|src| !crate::util::source_exists(&root.join(src)))
         .map(|src| format!("not implemented for {arch} yet ({src} does not exist)"))
 }

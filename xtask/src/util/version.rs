@@ -7,7 +7,7 @@
 //! said together with a fingerprint of everything its answer depends on,
 //! and asks git again only when that fingerprint moves.
 
-use sha2::{Digest, Sha256};
+use sha256::Sha256;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -22,19 +22,43 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[derive(Debug, Clone, clap::Args)]
-#[group(skip)]
+#[derive(Debug, Clone)]
 pub struct Flags {
-    #[command(flatten)]
     pub build: build::Flags,
-    /// Only run cells of this binding; repeatable.
-    #[arg(long = "binding", value_name = "BINDING")]
     pub bindings: Vec<String>,
-    /// Skip `cargo test` (unit and integration tests of the Rust crates).
-    #[arg(long)]
     pub no_cargo_tests: bool,
-    /// Only tests whose name contains this.
     pub filter: Option<String>,
+}
+
+/// `test`'s own options, after `build`'s.
+pub const OPTS: &[crate::cli::Opt] = &[
+    crate::cli::Opt::many(
+        "binding",
+        "BINDING",
+        "Only run cells of this binding; repeatable",
+    ),
+    crate::cli::Opt::flag(
+        "no-cargo-tests",
+        "Skip `cargo test` (unit and integration tests of the Rust crates)",
+    ),
+];
+
+pub const ARG: crate::cli::Arg = crate::cli::Arg {
+    name: "FILTER",
+    required: false,
+    possible: &[],
+    help: "Only tests whose name contains this",
+};
+
+impl Flags {
+    pub fn from_matches(m: &crate::cli::Matches) -> Result<Flags, crate::cli::Error> {
+        Ok(Flags {
+            build: build::Flags::from_matches(m)?,
+            bindings: m.values("binding"),
+            no_cargo_tests: m.flag("no-cargo-tests"),
+            filter: m.arg.clone(),
+        })
+    }
 }
 
 #[derive(Default)]
