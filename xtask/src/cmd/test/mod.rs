@@ -87,6 +87,20 @@ impl Tally {
 
 pub fn run(flags: Flags) -> Result<i32> {
     let root = config::repo_root()?;
+    // Before anything runs: a misspelt binding would select no cell and
+    // pass with nothing tested.
+    let targets = config::load_targets(&root)?;
+    if let Some(b) = flags
+        .bindings
+        .iter()
+        .find(|b| !targets.binding.contains_key(b.as_str()))
+    {
+        let known: Vec<&str> = targets.binding.keys().map(String::as_str).collect();
+        bail!(
+            "--binding {b}: targets.toml has no such binding (known: {})",
+            known.join(", ")
+        );
+    }
     let mut tally = Tally::default();
     if !flags.no_cargo_tests {
         cargo_tests(&root, &mut tally)?;
