@@ -313,7 +313,8 @@ void net_close(void)
 {
     for (unsigned i = 0; i < MFT_MAX_ENTRIES; i++) {
         struct net_dev *n = &nets[i];
-        uint64_t seen;
+        /* Xen's "Unknown" state until the backend's is read. */
+        uint64_t seen = 0;
         if (!n->attached)
             continue;
         n->attached = false;
