@@ -31,6 +31,8 @@ pub type Answer<T> = std::result::Result<T, String>;
 /// ENOEXEC ("Exec format error"), the same number on Linux and the BSDs;
 /// std has no stable `ErrorKind` for it.
 const ENOEXEC: i32 = 8;
+/// ETXTBSY ("Text file busy"), 26 on Linux and the BSDs.
+const ETXTBSY: i32 = 26;
 
 /// A `Command` with the scrubbed environment and the C locale.
 pub fn scrubbed(program: impl AsRef<OsStr>) -> Command {
@@ -56,11 +58,29 @@ fn program_at_fault(e: &io::Error) -> bool {
     ) || e.raw_os_error() == Some(ENOEXEC)
 }
 
+/// `cmd.output()`, tried again a few times while the program's file is
+/// "busy" (ETXTBSY): a file just written by this process can be held open
+/// for writing by a child another thread forked and has not yet exec'd
+/// (the descriptor is close-on-exec, so the window is short). A file that
+/// stays busy is an error like any other.
+fn output_retrying_busy(cmd: &mut Command) -> io::Result<Output> {
+    let mut tries = 0;
+    loop {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(5 * tries));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Runs `cmd` to the end and returns its output whatever its exit status.
 /// Errors when it could not be started for a reason that is not its own,
 /// or when a signal killed it.
 fn run(mut cmd: Command, shown: &str) -> Result<Answer<Output>> {
-    let out = match cmd.output() {
+    let out = match output_retrying_busy(&mut cmd) {
         Ok(out) => out,
         Err(e) if program_at_fault(&e) => return Ok(Err(format!("cannot run {shown}: {e}"))),
         Err(e) => return Err(e).with_context(|| format!("cannot run {shown}")),
