@@ -170,6 +170,15 @@ void ssp_init(uint64_t seed) NO_SSP;
  */
 const char *cmdline_parse(const char *cmdline);
 
+/*
+ * For bindings whose loader leaves the command line in guest memory: copies
+ * (src) into (dst) of (size) bytes, cut with an error message when longer,
+ * then removes the "--solo5:" options from the copy, so that they apply to
+ * the binding's own start-up messages too (bindings_run_app() then finds
+ * none left).
+ */
+void cmdline_take(char *dst, size_t size, const char *src);
+
 /* Guest memory as the binding sees it at start-up. */
 struct mem_layout {
     uint64_t mem_size;   /* bytes of guest memory, from address 0 */

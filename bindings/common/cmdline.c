@@ -57,3 +57,15 @@ const char *cmdline_parse(const char *cmdline)
     }
     return p;
 }
+
+void cmdline_take(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    if (src[n] != '\0')
+        log_printf(LOG_ERROR,
+                   "Solo5: command line too long, truncated to %zu bytes\n", n);
+    const char *app = cmdline_parse(dst);
+    memmove(dst, app, strlen(app) + 1);
+}

@@ -65,14 +65,7 @@ static void copy_cmdline(const char *s)
         s++;
     if (*s == ' ')
         s++;
-    size_t n = strnlen(s, sizeof cmdline - 1);
-    memcpy(cmdline, s, n);
-    cmdline[n] = '\0';
-    if (s[n] != '\0')
-        log_printf(LOG_ERROR,
-                   "Solo5: command line too long, truncated to "
-                   "%zu bytes\n",
-                   n);
+    cmdline_take(cmdline, sizeof cmdline, s);
 }
 
 /* The end of the RAM region that holds the kernel. */
@@ -190,10 +183,6 @@ static void virtio_main(uint32_t magic, uint32_t info)
         (const struct multiboot_info *)(uintptr_t)info;
     if (mi->flags & MBI_CMDLINE)
         copy_cmdline((const char *)(uintptr_t)mi->cmdline);
-    /* --solo5:quiet and --solo5:debug apply to the messages below too;
-     * bindings_run_app() then finds no options left to parse. */
-    const char *app = cmdline_parse(cmdline);
-    memmove(cmdline, app, strlen(app) + 1);
 
     layout.mem_size = find_mem_size(mi);
     layout.stack_top = layout.mem_size;

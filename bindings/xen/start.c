@@ -74,15 +74,7 @@ static void copy_cmdline(uint64_t paddr)
 {
     if (paddr == 0 || paddr >= MAPPED_MEM_LIMIT)
         return;
-    const char *s = (const char *)(uintptr_t)paddr;
-    size_t n = strnlen(s, sizeof cmdline - 1);
-    memcpy(cmdline, s, n);
-    cmdline[n] = '\0';
-    if (s[n] != '\0')
-        log_printf(LOG_ERROR,
-                   "Solo5: command line too long, truncated to "
-                   "%zu bytes\n",
-                   n);
+    cmdline_take(cmdline, sizeof cmdline, (const char *)(uintptr_t)paddr);
 }
 
 /* Grows (end) to the end of a RAM region that holds the kernel. */
@@ -140,10 +132,6 @@ static void xen_main(uint32_t info)
                        "0x%x)",
                        (unsigned)si->magic);
     copy_cmdline(si->cmdline_paddr);
-    /* --solo5:quiet and --solo5:debug apply to the messages below too;
-     * bindings_run_app() then finds no options left to parse. */
-    const char *app = cmdline_parse(cmdline);
-    memmove(cmdline, app, strlen(app) + 1);
 
     if (!hypercall_init())
         bindings_panic("not running on Xen (no Xen CPUID leaves or "
